@@ -1,0 +1,544 @@
+/* thread.c — the thread runtime: spawn/join with Rust's stack rules, guard-page
+ * overflow reports, rl_panic, and stack usage.
+ *
+ * Invariants:
+ * - Every rl thread runs thread_main(), which publishes the thread's identity
+ *   in thread-local state (ts), installs a per-thread sigaltstack and records
+ *   the guard range before the user function runs; the fault handler reads only
+ *   ts and async-signal-safe calls.
+ * - rl_panic() runs the thread's cleanup handlers, innermost first, then
+ *   longjmps back to thread_main(); nothing below the jump is resumed.
+ * - A struct rl_thread is owned by its creator until rl_thread_join() frees it;
+ *   the child writes t->ret / t->panic_msg before it ends and pthread_join()
+ *   orders those writes before the joiner's reads.
+ *
+ * Stack overflow (after Rust's library/std/src/sys/pal/unix/stack_overflow.rs):
+ * glibc maps one PROT_NONE guard page below each thread stack. A SIGSEGV or
+ * SIGBUS whose si_addr falls in [stackaddr - guard, stackaddr + guard) is an
+ * overflow: print "thread 'NAME' has overflowed its stack" and abort() (SIGABRT,
+ * like Rust's rtabort!). Any other fault resets the action to SIG_DFL and
+ * returns, so the faulting instruction repeats and the default action (a core
+ * dump) happens as if racelab were not there. The handler is installed only
+ * when the current action is SIG_DFL, so sanitizer handlers are not clobbered.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <racelab/hooks.h>
+#include <racelab/status.h>
+#include <racelab/thread.h>
+
+#include "core_internal.h"
+
+#define NAME_MAX_LEN 63
+
+struct rl_thread {
+	pthread_t pt;
+	rl_thread_fn *fn;
+	void *arg;
+	void *ret;
+	char *panic_msg; /* malloc'd; set when the thread panicked */
+	size_t stack_size;
+	uint32_t id;
+	bool is_main;    /* the runtime's "main": a panic exits with 101 */
+	char name[NAME_MAX_LEN + 1];
+};
+
+/* Per-thread state. Read by the fault handler: plain fields only. */
+struct tstate {
+	rl_thread *self;           /* NULL on threads racelab did not start */
+	uintptr_t guard_lo, guard_hi;
+	size_t stack_size;
+	volatile size_t depth;
+	bool panicking;
+	struct rl__cleanup *cleanup;
+	jmp_buf *unwind;           /* where rl_panic() returns to */
+};
+static __thread struct tstate ts __attribute__((tls_model("initial-exec")));
+
+static size_t page_size(void)
+{
+	static size_t ps;
+	if (!ps)
+		ps = (size_t)sysconf(_SC_PAGESIZE);
+	return ps;
+}
+
+static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
+
+/* ---- fatal errors -------------------------------------------------------- */
+
+_Noreturn void rl__fatal(const char *file, int line, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "racelab: fatal: %s (%s:%d)\n", msg, file, line);
+	fflush(stderr);
+	abort();
+}
+
+/* ---- stack sizes --------------------------------------------------------- */
+
+static size_t default_stack;
+static pthread_once_t default_stack_once = PTHREAD_ONCE_INIT;
+
+/* RACELAB_MIN_STACK, like RUST_MIN_STACK: decimal bytes, read once. A missing,
+ * empty, zero or malformed value leaves Rust's 2 MiB default. */
+static void read_min_stack(void)
+{
+	const char *s = getenv("RACELAB_MIN_STACK");
+	default_stack = RL_DEFAULT_STACK_SIZE;
+	if (!s || !*s)
+		return;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || s[0] == '-' || v == 0 || v > RL_MAX_STACK_SIZE)
+		return;
+	default_stack = (size_t)v;
+}
+
+size_t rl_thread_default_stack_size(void)
+{
+	pthread_once(&default_stack_once, read_min_stack);
+	return default_stack;
+}
+
+/* glibc's minimum accounts for static TLS; fall back to PTHREAD_STACK_MIN. */
+static size_t min_stack_size(const pthread_attr_t *attr)
+{
+	typedef size_t minstack_fn(const pthread_attr_t *);
+	static minstack_fn *fn;
+	static int looked;
+	if (!looked) {
+		fn = (minstack_fn *)dlsym(RTLD_DEFAULT, "__pthread_get_minstack");
+		looked = 1;
+	}
+	size_t m = fn ? fn(attr) : (size_t)PTHREAD_STACK_MIN;
+	return m < (size_t)PTHREAD_STACK_MIN ? (size_t)PTHREAD_STACK_MIN : m;
+}
+
+/* ---- signal alternate stacks -------------------------------------------- */
+
+/* A fault handler cannot run on the stack that overflowed: each rl thread gets
+ * an alternate signal stack with its own guard page. Stacks are pooled so that
+ * spawn+join does not pay an mmap/munmap pair. */
+struct altstack {
+	struct altstack *next;
+};
+static pthread_mutex_t alt_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct altstack *alt_free;
+static size_t alt_cached;
+#define ALT_CACHE_MAX 64
+
+static size_t altstack_size(void)
+{
+	size_t sz = SIGSTKSZ;
+	unsigned long min = getauxval(AT_MINSIGSTKSZ);
+	if (min > sz)
+		sz = min;
+	if (sz < 16384)
+		sz = 16384;
+	return round_up(sz, page_size());
+}
+
+/* Return: the usable base (above the guard page), or NULL. */
+static void *altstack_get(void)
+{
+	pthread_mutex_lock(&alt_lock);
+	struct altstack *a = alt_free;
+	if (a) {
+		alt_free = a->next;
+		alt_cached--;
+	}
+	pthread_mutex_unlock(&alt_lock);
+	if (a)
+		return a;
+	size_t len = altstack_size() + page_size();
+	unsigned char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (mprotect(m, page_size(), PROT_NONE) != 0) {
+		munmap(m, len);
+		return NULL;
+	}
+	return m + page_size();
+}
+
+static void altstack_put(void *base)
+{
+	pthread_mutex_lock(&alt_lock);
+	if (alt_cached < ALT_CACHE_MAX) {
+		struct altstack *a = base;
+		a->next = alt_free;
+		alt_free = a;
+		alt_cached++;
+		base = NULL;
+	}
+	pthread_mutex_unlock(&alt_lock);
+	if (base)
+		munmap((unsigned char *)base - page_size(), altstack_size() + page_size());
+}
+
+/* ---- the fault handler --------------------------------------------------- */
+
+static size_t fmt_uint(char *buf, size_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	return n;
+}
+
+static void put(const char *s, size_t n)
+{
+	while (n) {
+		ssize_t w = write(STDERR_FILENO, s, n);
+		if (w <= 0)
+			return;
+		s += w;
+		n -= (size_t)w;
+	}
+}
+#define PUTS(s) put((s), strlen(s))
+
+static void on_fault(int sig, siginfo_t *si, void *uctx)
+{
+	(void)uctx;
+	uintptr_t a = (uintptr_t)si->si_addr;
+	if (ts.guard_hi && a >= ts.guard_lo && a < ts.guard_hi) {
+		char num[24];
+		const char *name = ts.self ? ts.self->name : "main";
+		PUTS("\nthread '");
+		PUTS(name);
+		PUTS("' has overflowed its stack\n");
+		PUTS("racelab: stack size ");
+		put(num, fmt_uint(num, ts.stack_size));
+		PUTS(" bytes (");
+		put(num, fmt_uint(num, ts.stack_size >> 10));
+		PUTS(" KiB)");
+		if (ts.depth) {
+			PUTS(", recursion depth reached ");
+			put(num, fmt_uint(num, ts.depth));
+		}
+		PUTS("\nfatal runtime error: stack overflow, aborting\n");
+		/* abort() with SIGABRT at its default action, as Rust's rtabort!. */
+		signal(SIGABRT, SIG_DFL);
+		abort();
+	}
+	/* Not a guard-page hit: restore the default action and return; the
+	 * faulting access repeats and the process dies as it would without us. */
+	signal(sig, SIG_DFL);
+}
+
+static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+
+static void install_handler_one(int sig)
+{
+	struct sigaction old;
+	if (sigaction(sig, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+static void install_handlers(void)
+{
+	install_handler_one(SIGSEGV);
+	install_handler_one(SIGBUS);
+}
+
+/* ---- thread entry -------------------------------------------------------- */
+
+static void record_guard(void)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size, guard = 0;
+	if (pthread_getattr_np(pthread_self(), &attr) != 0)
+		return;
+	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
+		pthread_attr_getguardsize(&attr, &guard);
+		if (guard == 0)
+			guard = page_size();
+		/* glibc before 2.27 put the guard inside the reported stack, later
+		 * ones below it: cover both, as Rust does. */
+		ts.guard_lo = (uintptr_t)addr - guard;
+		ts.guard_hi = (uintptr_t)addr + guard;
+	}
+	pthread_attr_destroy(&attr);
+}
+
+static void *thread_main(void *p)
+{
+	rl_thread *t = p;
+	rl__tid_tls = t->id;
+	ts.self = t;
+	ts.stack_size = t->stack_size;
+	record_guard();
+
+	stack_t ss = {0}, old_ss;
+	void *alt = altstack_get();
+	if (alt) {
+		ss.ss_sp = alt;
+		ss.ss_size = altstack_size();
+		if (sigaltstack(&ss, &old_ss) != 0) {
+			altstack_put(alt);
+			alt = NULL;
+		}
+	}
+
+	jmp_buf env;
+	if (setjmp(env) == 0) {
+		ts.unwind = &env;
+		t->ret = t->fn(t->arg);
+	}
+	/* Normal return or a panic that unwound to here: t->panic_msg says which. */
+	ts.unwind = NULL;
+	ts.guard_hi = 0;
+
+	if (alt) {
+		stack_t off = {.ss_flags = SS_DISABLE};
+		sigaltstack(&off, NULL);
+		altstack_put(alt);
+	}
+	return NULL;
+}
+
+static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_opts *opts,
+		 bool is_main, size_t default_size)
+{
+	if (!out)
+		return RL_EINVAL;
+	*out = NULL;
+	if (!fn)
+		return RL_EINVAL;
+	size_t want = opts && opts->stack_size ? opts->stack_size : default_size;
+	if (want > RL_MAX_STACK_SIZE)
+		return RL_EINVAL;
+
+	pthread_once(&handler_once, install_handlers);
+
+	pthread_attr_t attr;
+	if (pthread_attr_init(&attr) != 0)
+		return RL_ENOMEM;
+	size_t min = min_stack_size(&attr);
+	size_t size = round_up(want < min ? min : want, page_size());
+	int err = pthread_attr_setstacksize(&attr, size);
+	if (err == 0)
+		err = pthread_attr_setguardsize(&attr, page_size());
+	if (err != 0) {
+		pthread_attr_destroy(&attr);
+		return RL_EINVAL;
+	}
+
+	rl_thread *t = calloc(1, sizeof *t);
+	if (!t) {
+		pthread_attr_destroy(&attr);
+		return RL_ENOMEM;
+	}
+	t->fn = fn;
+	t->arg = arg;
+	t->stack_size = size;
+	t->is_main = is_main;
+	t->id = rl__tid_new();
+	if (opts && opts->name)
+		snprintf(t->name, sizeof t->name, "%s", opts->name);
+	else
+		snprintf(t->name, sizeof t->name, "<unnamed>");
+
+	err = pthread_create(&t->pt, &attr, thread_main, t);
+	pthread_attr_destroy(&attr);
+	if (err != 0) {
+		free(t);
+		return err == EAGAIN ? RL_EAGAIN : err == ENOMEM ? RL_ENOMEM : RL_EINVAL;
+	}
+	/* The kernel's comm name is limited to 15 bytes; best effort. */
+	char comm[16];
+	memcpy(comm, t->name, sizeof comm - 1);
+	comm[sizeof comm - 1] = '\0';
+	pthread_setname_np(t->pt, comm);
+	*out = t;
+	return RL_OK;
+}
+
+int rl_thread_spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_opts *opts)
+{
+	return spawn(out, fn, arg, opts, false, rl_thread_default_stack_size());
+}
+
+int rl_thread_join(rl_thread *t, void **ret)
+{
+	if (!t)
+		return RL_EINVAL;
+	int err = pthread_join(t->pt, NULL);
+	if (err != 0)
+		return err == EDEADLK ? RL_EDEADLK : RL_EINVAL;
+	int status = RL_OK;
+	if (t->panic_msg) {
+		status = RL_EPANICKED;
+		if (ret)
+			*ret = t->panic_msg;
+		else
+			free(t->panic_msg);
+	} else if (ret) {
+		*ret = t->ret;
+	}
+	free(t);
+	return status;
+}
+
+size_t rl_thread_stack_size(const rl_thread *t) { return t ? t->stack_size : 0; }
+
+int rl_run_main(rl_thread_fn *fn, void *arg, size_t stack_size, void **ret)
+{
+	rl_thread *t;
+	rl_thread_opts o = {.name = "main", .stack_size = stack_size};
+	int err = spawn(&t, fn, arg, &o, true, RL_MAIN_STACK_SIZE);
+	if (err)
+		return err;
+	/* A panic on the runtime main thread exits the process in rl_panic(), so
+	 * the join below only ever sees a normal return. */
+	return rl_thread_join(t, ret);
+}
+
+/* ---- names and ids ------------------------------------------------------- */
+
+const char *rl_thread_name(void)
+{
+	if (ts.self)
+		return ts.self->name;
+	if (gettid() == getpid())
+		return "main";
+	return "<unknown>";
+}
+
+unsigned rl_thread_id(void) { return rl__tid(); }
+
+void rl_thread_set_depth(size_t depth) { ts.depth = depth; }
+
+/* ---- stack usage --------------------------------------------------------- */
+
+int rl_thread_stack_usage(const rl_thread *t, size_t *reserved, size_t *touched)
+{
+	pthread_attr_t attr;
+	void *addr;
+	size_t size;
+	if (pthread_getattr_np(t ? t->pt : pthread_self(), &attr) != 0)
+		return RL_EINVAL;
+	int err = pthread_attr_getstack(&attr, &addr, &size);
+	pthread_attr_destroy(&attr);
+	if (err != 0)
+		return RL_EINVAL;
+	size_t ps = page_size();
+	uintptr_t lo = (uintptr_t)addr / ps * ps;
+	uintptr_t hi = round_up((uintptr_t)addr + size, ps);
+	size_t pages = (hi - lo) / ps;
+	unsigned char vec[4096];
+	size_t resident = 0;
+	for (size_t done = 0; done < pages;) {
+		size_t n = pages - done < sizeof vec ? pages - done : sizeof vec;
+		if (mincore((void *)(lo + done * ps), n * ps, vec) != 0)
+			return RL_EINVAL;
+		for (size_t i = 0; i < n; i++)
+			resident += vec[i] & 1;
+		done += n;
+	}
+	if (reserved)
+		*reserved = size;
+	if (touched)
+		*touched = resident * ps;
+	return RL_OK;
+}
+
+/* ---- panic --------------------------------------------------------------- */
+
+bool rl_thread_panicking(void) { return ts.panicking; }
+
+void rl__cleanup_push(struct rl__cleanup *c)
+{
+	c->prev = ts.cleanup;
+	ts.cleanup = c;
+}
+
+void rl__cleanup_pop(struct rl__cleanup *c)
+{
+	struct rl__cleanup **pp = &ts.cleanup;
+	while (*pp && *pp != c)
+		pp = &(*pp)->prev;
+	if (*pp)
+		*pp = c->prev;
+}
+
+static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_list ap)
+{
+	const char *name = rl_thread_name();
+	if (ts.panicking) {
+		fprintf(stderr, "thread '%s' panicked while processing panic. aborting.\n", name);
+		abort();
+	}
+	ts.panicking = true;
+
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	fprintf(stderr, "\nthread '%s' panicked at %s:%d:\n%s\n", name, file, line, msg ? msg : "(panic message lost: out of memory)");
+	fflush(stderr);
+
+	/* Run cleanups innermost first; each is unlinked before it runs. */
+	while (ts.cleanup) {
+		struct rl__cleanup *c = ts.cleanup;
+		ts.cleanup = c->prev;
+		c->fn(c);
+	}
+
+	rl_thread *self = ts.self;
+	if (!self || self->is_main || !ts.unwind) {
+		/* Rust: a panic on the main thread ends the process with status 101. */
+		fprintf(stderr, "note: racelab ends the process: a panic on the main thread is fatal\n");
+		free(msg);
+		exit(101);
+	}
+	self->panic_msg = msg ? msg : strdup("(panic message lost: out of memory)");
+	ts.panicking = false;
+	longjmp(*ts.unwind, 1);
+}
+
+#undef rl_panic
+_Noreturn void rl_panic(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpanic("<unknown>", 0, fmt, ap);
+}
+
+_Noreturn void rl__panic_at(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vpanic(file, line, fmt, ap);
+}

@@ -1,0 +1,50 @@
+/* hooks.h — what the primitives' inline fast paths test. Private to racelab:
+ * public only because rc.h, arc.h and cell.h inline their hot paths.
+ *
+ * A fast path takes its out-of-line slow path when either
+ *   - the object's owner thread id differs from the current thread's id
+ *     (owner checks: Send/Sync violations, quarantined/freed objects), or
+ *   - rl__probe_active is non-zero (a detector or scheduler is attached).
+ * Both are tested with one predictable branch:
+ *     if (RL_UNLIKELY((owner ^ rl__tid()) | rl__probe_active)) slow();
+ */
+#ifndef RACELAB_HOOKS_H
+#define RACELAB_HOOKS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RL_LIKELY(x) __builtin_expect(!!(x), 1)
+#define RL_UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* Current thread's small id; 0 until racelab first sees the thread. */
+extern __thread uint32_t rl__tid_tls __attribute__((tls_model("initial-exec")));
+/* Non-zero while a detector or the deterministic scheduler is attached. Written
+ * only while no workload thread runs (before spawn / after join). */
+extern uint32_t rl__probe_active;
+
+uint32_t rl__tid_assign(void);
+
+static inline uint32_t rl__tid(void)
+{
+	uint32_t t = rl__tid_tls;
+	return RL_LIKELY(t) ? t : rl__tid_assign();
+}
+
+/* Owner value of an object whose box was freed (quarantined): never a thread id,
+ * so every later use takes the slow path and is reported as use-after-free. */
+#define RL_OWNER_DEAD UINT32_C(0xffffffff)
+
+/* Print "racelab: fatal: <what> (<file>:<line>)" and abort(). Only for states in
+ * which memory safety is already lost (count overflow, unlock of an unheld lock). */
+_Noreturn void rl__fatal(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+#define RL_FATAL(...) rl__fatal(__FILE__, __LINE__, __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
+#endif
