@@ -251,25 +251,41 @@ static void on_fault(int sig, siginfo_t *si, void *uctx)
 	signal(sig, SIG_DFL);
 }
 
-static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+/* Installed at the first spawn that finds SIGSEGV/SIGBUS at SIG_DFL. Until then
+ * every spawn asks again (one sigaction() call), so a handler that another
+ * runtime had installed and later removed does not leave threads unprotected. */
+static _Atomic bool handlers_installed;
+static pthread_mutex_t handler_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void install_handler_one(int sig)
+static bool install_handler_one(int sig)
 {
 	struct sigaction old;
-	if (sigaction(sig, NULL, &old) != 0 || (old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
-		return;
+	if (sigaction(sig, NULL, &old) != 0)
+		return false;
+	if ((old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_fault)
+		return true;
+	if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL)
+		return false;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_sigaction = on_fault;
 	sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
 	sigemptyset(&sa.sa_mask);
-	sigaction(sig, &sa, NULL);
+	return sigaction(sig, &sa, NULL) == 0;
 }
 
 static void install_handlers(void)
 {
-	install_handler_one(SIGSEGV);
-	install_handler_one(SIGBUS);
+	/* Acquire pairs with the release store below: a thread that sees the flag
+	 * also sees the handlers in place. */
+	if (atomic_load_explicit(&handlers_installed, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&handler_lock);
+	bool segv = install_handler_one(SIGSEGV);
+	bool bus = install_handler_one(SIGBUS);
+	if (segv && bus)
+		atomic_store_explicit(&handlers_installed, true, memory_order_release);
+	pthread_mutex_unlock(&handler_lock);
 }
 
 /* ---- thread entry -------------------------------------------------------- */
@@ -293,6 +309,18 @@ static void record_guard(void)
 	pthread_attr_destroy(&attr);
 }
 
+/* Kept out of line so that no local of thread_main() lives across setjmp(). */
+static __attribute__((noinline)) void run_body(rl_thread *t)
+{
+	jmp_buf env;
+	if (setjmp(env) == 0) {
+		ts.unwind = &env;
+		t->ret = t->fn(t->arg);
+	}
+	/* Normal return, or a panic that unwound to here: t->panic_msg says which. */
+	ts.unwind = NULL;
+}
+
 static void *thread_main(void *p)
 {
 	rl_thread *t = p;
@@ -312,13 +340,7 @@ static void *thread_main(void *p)
 		}
 	}
 
-	jmp_buf env;
-	if (setjmp(env) == 0) {
-		ts.unwind = &env;
-		t->ret = t->fn(t->arg);
-	}
-	/* Normal return or a panic that unwound to here: t->panic_msg says which. */
-	ts.unwind = NULL;
+	run_body(t);
 	ts.guard_hi = 0;
 
 	if (alt) {
@@ -341,7 +363,7 @@ static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_o
 	if (want > RL_MAX_STACK_SIZE)
 		return RL_EINVAL;
 
-	pthread_once(&handler_once, install_handlers);
+	install_handlers();
 
 	pthread_attr_t attr;
 	if (pthread_attr_init(&attr) != 0)
