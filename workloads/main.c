@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"  stack [--threads N] [--stack SIZE] [--touch SIZE]\n"
 	"                 spawn threads with the default (2 MiB) and a custom stack size\n"
 	"                 and print reserved vs touched stack memory per thread\n"
+	"  demo           a guided tour of the concepts racelab shows\n"
 	"  help           this text\n"
 	"\n"
 	"options:\n"
@@ -62,6 +63,12 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
 		printf("racelab %s\n", RACELAB_VERSION);
 		return RL_EXIT_CLEAN;
+	}
+	if (!strcmp(cmd, "demo")) {
+		/* The guided tour grows with the catalog; today it is the thread runtime. */
+		fputs(usage_text, stdout);
+		puts("\n== demo: thread stacks are reserved, not committed ==");
+		return rl_cmd_stack(1, (char *[]){"stack", NULL});
 	}
 	if (!strcmp(cmd, "stack"))
 		return rl_cmd_stack(argc - 1, argv + 1);
