@@ -328,6 +328,12 @@ static void *thread_main(void *p)
 	ts.self = t;
 	ts.stack_size = t->stack_size;
 	record_guard();
+	/* The kernel's comm name holds 15 bytes; naming oneself is a prctl(), naming
+	 * another thread would be a write to /proc. Best effort. */
+	char comm[16];
+	memcpy(comm, t->name, sizeof comm - 1);
+	comm[sizeof comm - 1] = '\0';
+	pthread_setname_np(pthread_self(), comm);
 
 	stack_t ss = {0}, old_ss;
 	void *alt = altstack_get();
@@ -399,11 +405,6 @@ static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_o
 		free(t);
 		return err == EAGAIN ? RL_EAGAIN : err == ENOMEM ? RL_ENOMEM : RL_EINVAL;
 	}
-	/* The kernel's comm name is limited to 15 bytes; best effort. */
-	char comm[16];
-	memcpy(comm, t->name, sizeof comm - 1);
-	comm[sizeof comm - 1] = '\0';
-	pthread_setname_np(t->pt, comm);
 	*out = t;
 	return RL_OK;
 }

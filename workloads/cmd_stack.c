@@ -8,6 +8,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <racelab/parse.h>
@@ -42,6 +44,90 @@ static void *stack_worker(void *arg)
 	return NULL;
 }
 
+/* ---- --live N: many threads alive at once ----------------------------- */
+
+struct live {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t touch;
+	size_t arrived;
+	bool release;
+};
+
+static void *live_worker(void *arg)
+{
+	struct live *l = arg;
+	burn(l->touch);
+	pthread_mutex_lock(&l->lock);
+	l->arrived++;
+	pthread_cond_broadcast(&l->cond);
+	while (!l->release)
+		pthread_cond_wait(&l->cond, &l->lock);
+	pthread_mutex_unlock(&l->lock);
+	return NULL;
+}
+
+/* Resident set size of the process, from /proc/self/statm. */
+static size_t rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size = 0, res = 0;
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+static int run_live(uint64_t n, size_t touch)
+{
+	rl_thread **ts = calloc(n, sizeof *ts);
+	if (!ts) {
+		fprintf(stderr, "racelab: out of memory for %llu thread handles\n", (unsigned long long)n);
+		return 1;
+	}
+	struct live l = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .touch = touch};
+	size_t before = rss_bytes();
+	uint64_t live = 0;
+	int err = RL_OK;
+	for (; live < n; live++) {
+		char name[32];
+		snprintf(name, sizeof name, "live-%llu", (unsigned long long)live + 1);
+		rl_thread_opts o = {.name = name};
+		if ((err = rl_thread_spawn(&ts[live], live_worker, &l, &o)) != RL_OK)
+			break;
+	}
+	pthread_mutex_lock(&l.lock);
+	while (l.arrived < live)
+		pthread_cond_wait(&l.cond, &l.lock);
+	pthread_mutex_unlock(&l.lock);
+	size_t after = rss_bytes();
+	size_t stack = rl_thread_default_stack_size();
+
+	char a[32], b[32], c[32], d[32], e[32];
+	size_t grew = after > before ? after - before : 0;
+	printf("%llu live threads with %s stacks: reserved %s, resident %s (+%s for the threads, %s each)\n",
+	       (unsigned long long)live, rl_format_size(stack, a, sizeof a),
+	       rl_format_size(stack * live, b, sizeof b), rl_format_size(after, c, sizeof c),
+	       rl_format_size(grew, d, sizeof d), rl_format_size(live ? grew / live : 0, e, sizeof e));
+	printf("SUMMARY threads=%llu stack_bytes=%zu reserved_bytes=%zu rss_before=%zu rss_after=%zu\n",
+	       (unsigned long long)live, stack, stack * live, before, after);
+
+	pthread_mutex_lock(&l.lock);
+	l.release = true;
+	pthread_cond_broadcast(&l.cond);
+	pthread_mutex_unlock(&l.lock);
+	for (uint64_t i = 0; i < live; i++)
+		rl_thread_join(ts[i], NULL);
+	free(ts);
+	if (err) {
+		fprintf(stderr, "racelab: stopped after %llu threads: %s\n", (unsigned long long)live, rl_strerror(err));
+		return 1;
+	}
+	return RL_EXIT_CLEAN;
+}
+
 const char *rl_cli_value(int argc, char **argv, int *i)
 {
 	if (*i + 1 >= argc)
@@ -53,11 +139,15 @@ int rl_cmd_stack(int argc, char **argv)
 {
 	uint64_t threads = 2;
 	size_t custom = (size_t)512 << 10, touch = (size_t)10 << 10;
+	uint64_t live = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *v;
 		if (!strcmp(opt, "--threads")) {
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_u64(v, 1, 256, &threads))
 				return rl_cli_usage_error("--threads needs a number from 1 to 256");
+		} else if (!strcmp(opt, "--live")) {
+			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_u64(v, 1, 1000000, &live))
+				return rl_cli_usage_error("--live needs a number from 1 to 1000000");
 		} else if (!strcmp(opt, "--stack")) {
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &custom) || custom == 0 ||
 			    custom > RL_MAX_STACK_SIZE)
@@ -66,7 +156,7 @@ int rl_cmd_stack(int argc, char **argv)
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &touch))
 				return rl_cli_usage_error("--touch needs a size such as 10K");
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-			puts("usage: racelab stack [--threads N] [--stack SIZE] [--touch SIZE]");
+			puts("usage: racelab stack [--threads N] [--stack SIZE] [--touch SIZE] [--live N]");
 			return RL_EXIT_CLEAN;
 		} else {
 			return rl_cli_usage_error("stack: unknown option '%s'", opt);
@@ -74,6 +164,8 @@ int rl_cmd_stack(int argc, char **argv)
 	}
 	if (touch >= custom || touch >= rl_thread_default_stack_size())
 		return rl_cli_usage_error("--touch must be smaller than the stack sizes");
+	if (live)
+		return run_live(live, touch);
 
 	char a[32], b[32], c[32];
 	printf("%-12s %12s %12s %12s\n", "thread", "requested", "reserved", "touched");
