@@ -1,0 +1,52 @@
+/* layout.h — racelab's memory layouts beside Rust's (`racelab layout`).
+ *
+ * Each row names a Rust type, the C type or expression racelab uses for it,
+ * and both sizes and alignments. The C figures are computed when the table is
+ * built (sizeof, offsetof, _Alignof, and the mutex size functions, which are
+ * themselves offsetof arithmetic); the Rust figures are constants measured
+ * with rustc 1.95 on x86_64 Linux (size_of/align_of), listed in layout.c.
+ */
+#ifndef RACELAB_LAYOUT_H
+#define RACELAB_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct rl_layout_row {
+	const char *rust_type; /* e.g. "Mutex<i32>" */
+	const char *c_type;    /* what was measured on the C side */
+	long rust_size;        /* bytes; -1 when Rust has no counterpart */
+	long rust_align;       /* bytes; -1 when Rust has no counterpart */
+	size_t c_size;
+	size_t c_align;
+	bool same;             /* the row claims C and Rust agree on size and alignment */
+	const char *note;      /* one line: what the row teaches */
+};
+
+/**
+ * rl_layout_rows() - the layout table.
+ * @rows: receives a pointer to the rows (static storage; do not free).
+ *
+ * Context: any thread.
+ * Return: the number of rows.
+ */
+size_t rl_layout_rows(const struct rl_layout_row **rows);
+
+/**
+ * rl_layout_print() - print the table for people, or as JSON.
+ * @json: false for an aligned text table; true for one JSON object per row,
+ *        one per line.
+ *
+ * Return: 0, or -1 if writing to @out failed.
+ */
+int rl_layout_print(FILE *out, bool json);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

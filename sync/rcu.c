@@ -1,0 +1,191 @@
+/* rcu.c — the RCU cell on liburcu (urcu-memb flavour) and its TSan annotations.
+ *
+ * Owns: per-thread registration with liburcu (lazy, on the first pin; undone
+ * by a pthread key destructor when the thread exits) and the pin depth that
+ * lets a writer refuse to wait for its own read-side section.
+ *
+ * Invariant: a value taken out of a cell by a writer is dropped (or returned
+ * by rl_rcu_cell_swap) only after synchronize_rcu() returned, i.e. after every
+ * read-side critical section that was running at the exchange has ended.
+ *
+ * ThreadSanitizer and liburcu 0.13. Debian's liburcu does its atomics in
+ * inline asm and volatile accesses, and liburcu-memb.so is not instrumented,
+ * so TSan sees none of RCU's synchronisation. Without help it reports the
+ * reader's reads of a value against the writer's initialisation of it, and
+ * the writer's free() against the reader's reads. Three happens-before edges
+ * are therefore told to TSan explicitly (they compile to nothing otherwise):
+ *
+ *   (1) publish -> dereference: the writer calls __tsan_release(value) before
+ *       the exchange that publishes the value; whoever obtains the pointer —
+ *       a reader's load, or a later writer's exchange that takes it out —
+ *       calls __tsan_acquire(value). This is rcu_assign_pointer's release
+ *       paired with rcu_dereference's (dependency) acquire.
+ *   (2) reader unlock -> end of grace period: every reader calls
+ *       __tsan_release(&grace_period) just before rcu_read_unlock(); the
+ *       writer calls __tsan_acquire(&grace_period) just after
+ *       synchronize_rcu() returns. This is the guarantee synchronize_rcu()
+ *       gives: every read-side section that was running when it started has
+ *       ended before it returns. The edge is coarser than RCU's (it orders
+ *       *every* earlier reader before the reclaim, not only the overlapping
+ *       ones), so it can hide, but never invent, a use-after-grace-period.
+ *   (3) liburcu's own internals are not instrumented at all in TSan builds:
+ *       _LGPL_SOURCE (which inlines the read side and the pointer helpers
+ *       into racelab's instrumented code) is defined only in non-TSan builds,
+ *       so no suppression is needed.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define RL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RL_TSAN 1
+#endif
+#endif
+
+#ifndef RL_TSAN
+#define _LGPL_SOURCE /* inline read side: rcu_read_lock is a TLS increment */
+#endif
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <urcu/urcu-memb.h>
+
+#include <racelab/hooks.h>
+#include <racelab/rcu.h>
+#include <racelab/thread.h>
+
+#ifdef RL_TSAN
+#include <sanitizer/tsan_interface.h>
+/* Any address will do: the sync object of edge (2). */
+static char grace_period;
+#define TSAN_PUBLISH(v) ((v) ? __tsan_release(v) : (void)0)  /* edge (1), release */
+#define TSAN_OBTAIN(v) ((v) ? __tsan_acquire(v) : (void)0)   /* edge (1), acquire */
+#define TSAN_READER_DONE() __tsan_release(&grace_period)     /* edge (2), release */
+#define TSAN_GRACE_PERIOD_OVER() __tsan_acquire(&grace_period) /* edge (2), acquire */
+#else
+#define TSAN_PUBLISH(v) ((void)0)
+#define TSAN_OBTAIN(v) ((void)0)
+#define TSAN_READER_DONE() ((void)0)
+#define TSAN_GRACE_PERIOD_OVER() ((void)0)
+#endif
+
+static _Noreturn void fatal_at(const char *what, int line)
+{
+	fprintf(stderr, "racelab: fatal: %s on thread '%s' (sync/rcu.c:%d)\n", what,
+		rl_thread_name(), line);
+	abort();
+}
+#define fatal(what) fatal_at((what), __LINE__)
+
+/* ---- registration ------------------------------------------------------- */
+
+static __thread bool registered;
+static __thread unsigned pin_depth;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+/* Thread exit: leave any read-side section a panic skipped, then unregister. */
+static void thread_exit(void *unused)
+{
+	(void)unused;
+	while (pin_depth) {
+		pin_depth--;
+		TSAN_READER_DONE();
+		urcu_memb_read_unlock();
+	}
+	urcu_memb_unregister_thread();
+	registered = false;
+}
+
+static void make_exit_key(void)
+{
+	if (pthread_key_create(&exit_key, thread_exit) != 0)
+		fatal("pthread_key_create failed");
+}
+
+static __attribute__((noinline, cold)) void register_thread(void)
+{
+	pthread_once(&exit_key_once, make_exit_key);
+	urcu_memb_register_thread();
+	registered = true;
+	/* Any non-NULL value: it only makes the destructor run. */
+	if (pthread_setspecific(exit_key, &registered) != 0)
+		fatal("pthread_setspecific failed");
+}
+
+/* ---- readers ------------------------------------------------------------ */
+
+void rl_rcu_pin(rl_rcu_guard *g)
+{
+	if (RL_UNLIKELY(!registered))
+		register_thread();
+	urcu_memb_read_lock();
+	pin_depth++;
+	g->tid = rl__tid();
+	g->active = 1;
+}
+
+void *rl_rcu_cell_load(const rl_rcu_cell *cell, const rl_rcu_guard *g)
+{
+	if (RL_UNLIKELY(!g->active || g->tid != rl__tid()))
+		fatal("rl_rcu_cell_load without a pinned guard of this thread");
+	void *v = rcu_dereference(((rl_rcu_cell *)cell)->value);
+	TSAN_OBTAIN(v);
+	return v;
+}
+
+void rl_rcu_guard_drop(rl_rcu_guard *g)
+{
+	if (RL_UNLIKELY(!g->active || g->tid != rl__tid() || pin_depth == 0))
+		fatal("rl_rcu_guard_drop of a guard not pinned on this thread");
+	g->active = 0;
+	pin_depth--;
+	TSAN_READER_DONE();
+	urcu_memb_read_unlock();
+}
+
+/* ---- writers ------------------------------------------------------------ */
+
+void rl_rcu_synchronize(void)
+{
+	if (RL_UNLIKELY(pin_depth))
+		fatal("RCU grace period awaited inside a read-side critical section (deadlock)");
+	urcu_memb_synchronize_rcu();
+	TSAN_GRACE_PERIOD_OVER();
+}
+
+void rl_rcu_cell_init(rl_rcu_cell *cell, void *initial, rl_drop_fn *drop)
+{
+	TSAN_PUBLISH(initial);
+	cell->value = initial;
+	cell->drop = drop;
+}
+
+void *rl_rcu_cell_swap(rl_rcu_cell *cell, void *value)
+{
+	if (RL_UNLIKELY(pin_depth))
+		fatal("RCU cell replaced inside a read-side critical section (deadlock)");
+	TSAN_PUBLISH(value);
+	void *old = rcu_xchg_pointer(&cell->value, value);
+	TSAN_OBTAIN(old); /* another writer initialised it */
+	rl_rcu_synchronize();
+	return old;
+}
+
+void rl_rcu_cell_store(rl_rcu_cell *cell, void *value)
+{
+	void *old = rl_rcu_cell_swap(cell, value);
+	if (old && cell->drop)
+		cell->drop(old);
+}
+
+void rl_rcu_cell_destroy(rl_rcu_cell *cell)
+{
+	void *v = rcu_dereference(cell->value);
+	TSAN_OBTAIN(v);
+	if (v && cell->drop)
+		cell->drop(v);
+	cell->value = NULL;
+}
