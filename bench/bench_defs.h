@@ -1,0 +1,35 @@
+/* bench_defs.h — every benchmark definition, for the registry (registry.c). */
+#ifndef RACELAB_BENCH_DEFS_H
+#define RACELAB_BENCH_DEFS_H
+
+#include "harness.h"
+
+/* bench_base.c: no racelab primitive */
+extern const struct rl_bench rl_bench_counter_plain;
+extern const struct rl_bench rl_bench_counter_relaxed;
+extern const struct rl_bench rl_bench_counter_seqcst;
+extern const struct rl_bench rl_bench_counter_cas;
+extern const struct rl_bench rl_bench_false_sharing_packed;
+extern const struct rl_bench rl_bench_false_sharing_padded;
+extern const struct rl_bench rl_bench_pthread_spawn_2m;
+extern const struct rl_bench rl_bench_pthread_spawn_8m;
+
+/* bench_sync.c: Rc, Arc, Mutex, RCU */
+extern const struct rl_bench rl_bench_rc_clone_drop;
+extern const struct rl_bench rl_bench_rc_clone_drop_checks_off;
+extern const struct rl_bench rl_bench_rc_clone_drop_foreign;
+extern const struct rl_bench rl_bench_arc_clone_drop;
+extern const struct rl_bench rl_bench_arc_shared_clone_drop;
+extern const struct rl_bench rl_bench_mutex_futex_lock_unlock;
+extern const struct rl_bench rl_bench_mutex_pthread_lock_unlock;
+extern const struct rl_bench rl_bench_mutex_futex_counter;
+extern const struct rl_bench rl_bench_mutex_pthread_counter;
+extern const struct rl_bench rl_bench_read_rcu;
+extern const struct rl_bench rl_bench_read_mutex;
+extern const struct rl_bench rl_bench_read_arc;
+
+/* bench_thread.c: the thread runtime */
+extern const struct rl_bench rl_bench_rl_spawn_2m;
+extern const struct rl_bench rl_bench_rl_spawn_8m;
+
+#endif

@@ -1,0 +1,768 @@
+/* report.c — what `racelab bench` prints and writes: the table, ratios,
+ * warnings and SUMMARY lines on stdout; JSON (Google Benchmark's format),
+ * CSV and an SVG plot for files.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#ifndef RL_BENCH_BUILD_TYPE
+#define RL_BENCH_BUILD_TYPE "unknown"
+#endif
+#ifndef RL_BENCH_SANITIZER
+#define RL_BENCH_SANITIZER ""
+#endif
+
+const char *rl_bench_fmt_num(double v, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "n/a");
+	else if (fabs(v) >= 1000)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.3g", v);
+	return buf;
+}
+
+/* ------------------------------------------------------------------------
+ * Ratios: which medians are compared, and the targets the issues set.
+ * ---------------------------------------------------------------------- */
+
+enum ratio_mode {
+	SAME_THREADS, /* at every thread count both were measured at */
+	ONE_THREAD,   /* single-threaded benchmarks */
+};
+
+struct ratio_def {
+	const char *label;
+	const char *num, *den;
+	enum ratio_mode mode;
+	double target;      /* num/den must be <= target; 0 = no target */
+};
+
+static const struct ratio_def ratio_defs[] = {
+	{"Arc / Rc clone+drop", "arc-clone-drop", "rc-clone-drop", ONE_THREAD, 0},
+	{"Rc check mode report / off (owner thread)", "rc-clone-drop", "rc-clone-drop-checks-off", ONE_THREAD, 0},
+	{"Rc on a foreign thread / on its owner", "rc-clone-drop-foreign", "rc-clone-drop", ONE_THREAD, 0},
+	{"relaxed atomic / plain counter", "counter-relaxed", "counter-plain", SAME_THREADS, 0},
+	{"seq-cst atomic / plain counter", "counter-seqcst", "counter-plain", SAME_THREADS, 0},
+	{"seq-cst / relaxed atomic", "counter-seqcst", "counter-relaxed", SAME_THREADS, 0},
+	{"CAS loop / relaxed atomic", "counter-cas", "counter-relaxed", SAME_THREADS, 0},
+	{"Mutex (futex) / relaxed atomic counter", "mutex-futex-counter", "counter-relaxed", SAME_THREADS, 0},
+	{"Mutex (pthread) / Mutex (futex) counter", "mutex-pthread-counter", "mutex-futex-counter", SAME_THREADS, 0},
+	{"Mutex lock+unlock pthread / futex", "mutex-pthread-lock-unlock", "mutex-futex-lock-unlock", ONE_THREAD, 0},
+	{"padded / packed per-thread counters", "false-sharing-padded", "false-sharing-packed", SAME_THREADS, 0},
+	{"shared Arc / own Arc clone+drop", "arc-shared-clone-drop", "arc-clone-drop", SAME_THREADS, 0},
+	{"RCU load / Mutex read", "read-rcu", "read-mutex", SAME_THREADS, 0},
+	{"RCU load / Arc clone-and-read", "read-rcu", "read-arc", SAME_THREADS, 0},
+	/* issue 2: an rl thread costs at most 1.2x a bare pthread */
+	{"rl spawn+join / pthread, 2 MiB", "rl-spawn-join-2m", "pthread-spawn-join-2m", ONE_THREAD, 1.20},
+	{"rl spawn+join / pthread, 8 MiB", "rl-spawn-join-8m", "pthread-spawn-join-8m", ONE_THREAD, 1.20},
+	/* issues 3 and 5: the same operations in Rust's std, same method, same run */
+	{"Arc clone+drop C / Rust", "arc-clone-drop", "rust:arc-clone-drop", ONE_THREAD, 1.05},
+	{"Rc clone+drop C / Rust", "rc-clone-drop", "rust:rc-clone-drop", ONE_THREAD, 1.20},
+	{"Mutex lock+unlock futex C / Rust", "mutex-futex-lock-unlock", "rust:mutex-lock-unlock", ONE_THREAD, 1.00},
+};
+
+static bool ratio_at(const struct rl_bench_session *s, const struct ratio_def *d, unsigned t,
+		     const struct rl_bench_result **n, const struct rl_bench_result **m)
+{
+	*n = rl_bench_session_get(s, d->num, t);
+	*m = rl_bench_session_get(s, d->den, t);
+	return *n && *m && (*m)->st.median > 0;
+}
+
+static void print_ratio_line(struct rl_bench_session *s, const char *label, unsigned threads,
+			     const struct rl_bench_result *n, const struct rl_bench_result *m,
+			     double target)
+{
+	char a[32], b[32];
+	double ratio = n->st.median / m->st.median;
+	fprintf(s->out, "  %-42s %4u thr  %9s / %-9s ns  = %6.2fx", label, threads,
+		rl_bench_fmt_num(n->st.median, a, sizeof a),
+		rl_bench_fmt_num(m->st.median, b, sizeof b), ratio);
+	if (target > 0)
+		fprintf(s->out, "   target <= %.2fx: %s", target, ratio <= target ? "met" : "MISSED");
+	fputc('\n', s->out);
+}
+
+void rl_bench_print_ratios(struct rl_bench_session *s)
+{
+	bool any = false;
+	const struct rl_bench_opts *o = s->opts;
+	for (size_t i = 0; i < sizeof ratio_defs / sizeof ratio_defs[0]; i++) {
+		const struct ratio_def *d = &ratio_defs[i];
+		const struct rl_bench_result *n, *m;
+		size_t nt = d->mode == ONE_THREAD ? 1 : o->nthreads;
+		for (size_t k = 0; k < nt; k++) {
+			unsigned t = d->mode == ONE_THREAD ? 1 : o->threads[k];
+			if (!ratio_at(s, d, t, &n, &m))
+				continue;
+			if (!any)
+				fprintf(s->out, "\nratios of medians measured in this run\n");
+			any = true;
+			print_ratio_line(s, d->label, t, n, m, d->target);
+		}
+	}
+	/* contended / uncontended: every threaded benchmark, most threads vs 1 */
+	unsigned tmax = o->threads[o->nthreads - 1];
+	if (tmax > 1) {
+		for (size_t i = 0; i < s->nres; i++) {
+			const struct rl_bench_result *r = &s->res[i];
+			if (!r->plot || r->threads != tmax)
+				continue;
+			const struct rl_bench_result *one = rl_bench_session_get(s, r->name, 1);
+			if (!one || !(one->st.median > 0))
+				continue;
+			if (!any)
+				fprintf(s->out, "\nratios of medians measured in this run\n");
+			any = true;
+			char label[96];
+			snprintf(label, sizeof label, "contended/uncontended %s", r->name);
+			char a[32], b[32];
+			fprintf(s->out, "  %-42s %4u/1    %9s / %-9s ns  = %6.2fx\n", label, tmax,
+				rl_bench_fmt_num(r->st.median, a, sizeof a),
+				rl_bench_fmt_num(one->st.median, b, sizeof b),
+				r->st.median / one->st.median);
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * Table
+ * ---------------------------------------------------------------------- */
+
+void rl_bench_print_header(struct rl_bench_session *s)
+{
+	const struct rl_bench_opts *o = s->opts;
+	fprintf(s->out, "racelab bench: %s, %u CPUs, %s\n", s->cpu_model, s->ncpus, s->date);
+	fprintf(s->out, "build: %s%s%s, %s\n", RL_BENCH_BUILD_TYPE,
+		RL_BENCH_SANITIZER[0] ? ", -fsanitize=" : "", RL_BENCH_SANITIZER, "gcc " __VERSION__);
+	if (RL_BENCH_SANITIZER[0])
+		fprintf(s->out, "note: sanitizer build: the numbers show the sanitizer's cost, not the primitives'\n");
+	fprintf(s->out, "method: warm-up, then %zu samples of ~%g ms each; ns/op per thread; "
+		"clock_gettime(CLOCK_MONOTONIC) %.1f ns/call\n",
+		o->samples, o->sample_ms, s->clock.timer_ns);
+	if (rl_bench_have_cycles())
+		fprintf(s->out, "cycles: rdtsc reference cycles at the constant TSC rate (%.3f GHz), "
+			"not core clock cycles\n", s->clock.tsc_ghz);
+	else
+		fprintf(s->out, "cycles: not available on this architecture\n");
+	fprintf(s->out, "pinning: %s\n\n", o->pin ? "worker i on allowed CPU i mod n (--pin)" : "off");
+	fprintf(s->out, "%-26s %4s %10s %10s %10s %8s %8s %7s\n", "benchmark", "thr", "median", "min",
+		"max", "MAD", "cyc/op", "spread");
+	fprintf(s->out, "%-26s %4s %10s %10s %10s %8s %8s %7s\n", "", "", "ns/op", "ns/op", "ns/op",
+		"ns/op", "", "");
+	fflush(s->out);
+}
+
+void rl_bench_print_row(struct rl_bench_session *s, const struct rl_bench_result *r)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+	if (s->progress)
+		fputs("\r\033[K", stderr);
+	fprintf(s->out, "%-26s %4u %10s %10s %10s %8s %8s %6.1f%%%s\n", r->name, r->threads,
+		rl_bench_fmt_num(r->st.median, a, sizeof a), rl_bench_fmt_num(r->st.min, b, sizeof b),
+		rl_bench_fmt_num(r->st.max, c, sizeof c), rl_bench_fmt_num(r->st.mad, d, sizeof d),
+		r->cycles ? rl_bench_fmt_num(r->cyc.median, e, sizeof e) : "n/a", 100 * r->spread,
+		r->spread > RL_BENCH_STABLE_SPREAD ? " !" : "");
+	fflush(s->out);
+}
+
+void rl_bench_print_skip(struct rl_bench_session *s, const char *name, const char *why)
+{
+	if (s->progress)
+		fputs("\r\033[K", stderr);
+	fprintf(s->out, "%-26s %4s   skipped: %s\n", name, "-", why);
+	fflush(s->out);
+}
+
+void rl_bench_print_warnings(struct rl_bench_session *s)
+{
+	bool header = false;
+	for (size_t i = 0; i < s->nres; i++) {
+		const struct rl_bench_result *r = &s->res[i];
+		if (r->spread > RL_BENCH_STABLE_SPREAD) {
+			if (!header)
+				fputc('\n', s->out);
+			header = true;
+			fprintf(s->out, "warning: %s threads=%u: the medians of %u consecutive sample blocks "
+				"differ by %.0f%% (> %.0f%%): the machine was busy or the operation is noisy; "
+				"rerun on an idle machine, with more samples or --pin\n",
+				r->name, r->threads, RL_BENCH_BLOCKS, 100 * r->spread,
+				100 * RL_BENCH_STABLE_SPREAD);
+		}
+		unsigned can = r->threads < s->ncpus ? r->threads : s->ncpus;
+		if (r->threads > 1 && r->overlap < 0.75 * can) {
+			if (!header)
+				fputc('\n', s->out);
+			header = true;
+			fprintf(s->out, "warning: %s threads=%u: the threads ran side by side only %.2f of "
+				"%u possible (another process had the CPUs?): this row understates "
+				"contention\n", r->name, r->threads, r->overlap, can);
+		}
+		if (r->timer_overhead > 0.01) {
+			if (!header)
+				fputc('\n', s->out);
+			header = true;
+			fprintf(s->out, "warning: %s threads=%u: clock reads are %.1f%% of a sample "
+				"(raise --time-per-sample)\n", r->name, r->threads, 100 * r->timer_overhead);
+		}
+	}
+	const struct rl_bench_opts *o = s->opts;
+	if (o->threads[o->nthreads - 1] > s->ncpus)
+		fprintf(s->out, "%snote: more threads than CPUs (%u): those rows include time spent "
+			"descheduled\n", header ? "" : "\n", s->ncpus);
+}
+
+/* key=value with a number; "nan" never appears (n/a instead). */
+static void kv(FILE *f, const char *key, double v)
+{
+	if (isfinite(v))
+		fprintf(f, " %s=%.6g", key, v);
+	else
+		fprintf(f, " %s=n/a", key);
+}
+
+void rl_bench_print_summary(struct rl_bench_session *s)
+{
+	fputc('\n', s->out);
+	for (size_t i = 0; i < s->nres; i++) {
+		const struct rl_bench_result *r = &s->res[i];
+		fprintf(s->out, "SUMMARY bench=%s threads=%u samples=%zu iters=%llu", r->name, r->threads,
+			r->nsamples, (unsigned long long)r->iters);
+		kv(s->out, "median_ns", r->st.median);
+		kv(s->out, "min_ns", r->st.min);
+		kv(s->out, "max_ns", r->st.max);
+		kv(s->out, "mean_ns", r->st.mean);
+		kv(s->out, "mad_ns", r->st.mad);
+		kv(s->out, "iqr_ns", r->st.iqr);
+		kv(s->out, "cycles_per_op", r->cycles ? r->cyc.median : NAN);
+		kv(s->out, "cpu_ns", r->cpu_ns ? r->cpu.median : NAN);
+		kv(s->out, "spread_pct", 100 * r->spread);
+		fprintf(s->out, " stable=%s", r->spread > RL_BENCH_STABLE_SPREAD ? "no" : "yes");
+		if (r->threads > 1)
+			kv(s->out, "overlap", r->overlap);
+		/* targets of which this row is the numerator */
+		for (size_t k = 0; k < sizeof ratio_defs / sizeof ratio_defs[0]; k++) {
+			const struct ratio_def *d = &ratio_defs[k];
+			const struct rl_bench_result *n, *m;
+			if (d->target <= 0 || strcmp(d->num, r->name) || r->threads != 1 ||
+			    !ratio_at(s, d, 1, &n, &m))
+				continue;
+			double ratio = n->st.median / m->st.median;
+			fprintf(s->out, " vs=%s", d->den);
+			kv(s->out, "ratio", ratio);
+			kv(s->out, "target", d->target);
+			fprintf(s->out, " met=%s", ratio <= d->target ? "yes" : "no");
+		}
+		fputc('\n', s->out);
+	}
+	fflush(s->out);
+}
+
+/* ------------------------------------------------------------------------
+ * JSON: Google Benchmark's format (context + benchmarks), so that its
+ * tools/compare.py reads the file. Each sample is one "iteration" run
+ * (repetition); the aggregates mean, median, stddev, cv, min, max and mad
+ * follow, as benchmark --benchmark_repetitions writes them.
+ * ---------------------------------------------------------------------- */
+
+void rl_bench_json_string(FILE *f, const char *str)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (isfinite(v))
+		fprintf(f, "%.9g", v);
+	else
+		fputs("null", f);
+}
+
+static void json_caches(FILE *f)
+{
+	fputs("  \"caches\": [", f);
+	bool first = true;
+	for (int i = 0; i < 16; i++) {
+		char path[128], type[32] = "", size[32] = "", shared[256] = "";
+		int level = 0;
+		FILE *g;
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/level", i);
+		if (!(g = fopen(path, "r")))
+			break;
+		if (fscanf(g, "%d", &level) != 1)
+			level = 0;
+		fclose(g);
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/type", i);
+		if ((g = fopen(path, "r"))) {
+			if (fscanf(g, "%31s", type) != 1)
+				type[0] = 0;
+			fclose(g);
+		}
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/size", i);
+		if ((g = fopen(path, "r"))) {
+			if (fscanf(g, "%31s", size) != 1)
+				size[0] = 0;
+			fclose(g);
+		}
+		snprintf(path, sizeof path, "/sys/devices/system/cpu/cpu0/cache/index%d/shared_cpu_list", i);
+		if ((g = fopen(path, "r"))) {
+			if (!fgets(shared, sizeof shared, g))
+				shared[0] = 0;
+			fclose(g);
+		}
+		long bytes = strtol(size, NULL, 10);
+		if (strchr(size, 'K'))
+			bytes *= 1024;
+		else if (strchr(size, 'M'))
+			bytes *= 1024 * 1024;
+		/* shared_cpu_list: "0-1" or "0,2": count CPUs */
+		int sharing = 0;
+		for (char *p = shared; *p;) {
+			char *end;
+			long a = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			long b = a;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			sharing += (int)(b - a + 1);
+			p = *end == ',' ? end + 1 : end;
+			if (*p == '\n')
+				break;
+		}
+		fprintf(f, "%s\n    {\"type\": ", first ? "" : ",");
+		rl_bench_json_string(f, strcmp(type, "Unified") == 0 ? "Unified" : type);
+		fprintf(f, ", \"level\": %d, \"size\": %ld, \"num_sharing\": %d}", level, bytes,
+			sharing > 0 ? sharing : 1);
+		first = false;
+	}
+	fputs(first ? "],\n" : "\n  ],\n", f);
+}
+
+static void json_run(FILE *f, const struct rl_bench_result *r, size_t family, size_t inst, bool *first,
+		     const char *agg, double real, double cpu, size_t rep, const char *unit)
+{
+	char run_name[96];
+	snprintf(run_name, sizeof run_name, "%s/threads:%u", r->name, r->threads);
+	fprintf(f, "%s\n    {\n      \"name\": ", *first ? "" : ",");
+	*first = false;
+	if (agg) {
+		char name[128];
+		snprintf(name, sizeof name, "%s_%s", run_name, agg);
+		rl_bench_json_string(f, name);
+	} else {
+		rl_bench_json_string(f, run_name);
+	}
+	fprintf(f, ",\n      \"family_index\": %zu,\n      \"per_family_instance_index\": %zu,\n"
+		"      \"run_name\": ", family, inst);
+	rl_bench_json_string(f, run_name);
+	fprintf(f, ",\n      \"run_type\": \"%s\",\n      \"repetitions\": %zu,\n"
+		"      \"repetition_index\": %zu,\n      \"threads\": %u,\n      \"iterations\": %llu,\n",
+		agg ? "aggregate" : "iteration", r->nsamples, rep, r->threads,
+		(unsigned long long)r->iters);
+	if (agg)
+		fprintf(f, "      \"aggregate_name\": \"%s\",\n      \"aggregate_unit\": \"%s\",\n", agg, unit);
+	fputs("      \"real_time\": ", f);
+	json_num(f, real);
+	fputs(",\n      \"cpu_time\": ", f);
+	json_num(f, cpu);
+	fputs(",\n      \"time_unit\": \"ns\"", f);
+	if (!agg) {
+		if (r->cycles) {
+			fputs(",\n      \"cycles_per_op\": ", f);
+			json_num(f, r->cycles[rep]);
+		}
+	} else if (!strcmp(agg, "median")) {
+		fputs(",\n      \"cycles_per_op\": ", f);
+		json_num(f, r->cycles ? r->cyc.median : NAN);
+		fputs(",\n      \"iqr_ns\": ", f);
+		json_num(f, r->st.iqr);
+		fputs(",\n      \"spread\": ", f);
+		json_num(f, r->spread);
+		fputs(",\n      \"overlap\": ", f);
+		json_num(f, r->overlap);
+	}
+	fputs("\n    }", f);
+}
+
+/* family_index: one per benchmark name, numbered in order of first appearance. */
+static size_t family_of(const struct rl_bench_session *s, size_t i)
+{
+	size_t fam = 0;
+	for (size_t j = 0; j < i; j++) {
+		bool first = true;
+		for (size_t q = 0; q < j && first; q++)
+			first = strcmp(s->res[q].name, s->res[j].name) != 0;
+		if (!first)
+			continue;
+		if (!strcmp(s->res[j].name, s->res[i].name))
+			return fam;
+		fam++;
+	}
+	return fam;
+}
+
+int rl_bench_write_json(const struct rl_bench_session *s, FILE *f)
+{
+	char host[256] = "", exe[4096] = "";
+	if (gethostname(host, sizeof host - 1) != 0)
+		host[0] = 0;
+	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[k > 0 ? k : 0] = 0;
+	double load[3] = {0, 0, 0};
+	if (getloadavg(load, 3) != 3)
+		load[0] = load[1] = load[2] = 0;
+
+	fputs("{\n  \"context\": {\n  \"date\": ", f);
+	rl_bench_json_string(f, s->date);
+	fputs(",\n  \"host_name\": ", f);
+	rl_bench_json_string(f, host);
+	fputs(",\n  \"executable\": ", f);
+	rl_bench_json_string(f, exe);
+	fprintf(f, ",\n  \"num_cpus\": %u,\n  \"mhz_per_cpu\": %.0f,\n"
+		"  \"cpu_scaling_enabled\": %s,\n", s->ncpus, s->clock.tsc_ghz * 1000,
+		access("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", F_OK) == 0 ? "true" : "false");
+	json_caches(f);
+	fputs("  \"load_avg\": [", f);
+	json_num(f, load[0]);
+	fputs(", ", f);
+	json_num(f, load[1]);
+	fputs(", ", f);
+	json_num(f, load[2]);
+	fputs("],\n  \"library_build_type\": ", f);
+	rl_bench_json_string(f, strcmp(RL_BENCH_BUILD_TYPE, "Debug") == 0 ? "debug" : "release");
+	fputs(",\n  \"racelab_build_type\": ", f);
+	rl_bench_json_string(f, RL_BENCH_BUILD_TYPE);
+	fputs(",\n  \"racelab_sanitizer\": ", f);
+	rl_bench_json_string(f, RL_BENCH_SANITIZER);
+	fputs(",\n  \"cpu_model\": ", f);
+	rl_bench_json_string(f, s->cpu_model);
+	fputs(",\n  \"timer\": \"clock_gettime(CLOCK_MONOTONIC)\",\n  \"timer_ns\": ", f);
+	json_num(f, s->clock.timer_ns);
+	fprintf(f, ",\n  \"cycles_source\": \"%s\",\n  \"tsc_ghz\": ",
+		rl_bench_have_cycles() ? "rdtsc (reference cycles)" : "none");
+	json_num(f, s->clock.tsc_ghz);
+	fputs(",\n  \"time_per_sample_ms\": ", f);
+	json_num(f, s->opts->sample_ms);
+	fprintf(f, ",\n  \"pinned\": %s", s->opts->pin ? "true" : "false");
+	if (s->rustc_version[0]) {
+		fputs(",\n  \"rustc\": ", f);
+		rl_bench_json_string(f, s->rustc_version);
+	}
+	fputs("\n  },\n  \"benchmarks\": [", f);
+
+	bool first = true;
+	for (size_t i = 0; i < s->nres; i++) {
+		const struct rl_bench_result *r = &s->res[i];
+		size_t fam = family_of(s, i), inst = 0;
+		for (size_t j = 0; j < i; j++)
+			inst += strcmp(s->res[j].name, r->name) == 0;
+		for (size_t k2 = 0; k2 < r->nsamples; k2++)
+			json_run(f, r, fam, inst, &first, NULL, r->ns[k2], r->cpu_ns ? r->cpu_ns[k2] : r->ns[k2],
+				 k2, "time");
+		const struct rl_bench_stats *st = &r->st;
+		const struct rl_bench_stats *cp = r->cpu_ns ? &r->cpu : &r->st;
+		json_run(f, r, fam, inst, &first, "mean", st->mean, cp->mean, 0, "time");
+		json_run(f, r, fam, inst, &first, "median", st->median, cp->median, 0, "time");
+		json_run(f, r, fam, inst, &first, "stddev", st->stddev, cp->stddev, 0, "time");
+		json_run(f, r, fam, inst, &first, "cv", st->mean > 0 ? st->stddev / st->mean : NAN,
+			 cp->mean > 0 ? cp->stddev / cp->mean : NAN, 0, "percentage");
+		json_run(f, r, fam, inst, &first, "min", st->min, cp->min, 0, "time");
+		json_run(f, r, fam, inst, &first, "max", st->max, cp->max, 0, "time");
+		json_run(f, r, fam, inst, &first, "mad", st->mad, cp->mad, 0, "time");
+	}
+	fputs(first ? "]\n}\n" : "\n  ]\n}\n", f);
+	return ferror(f) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * CSV: one row per (benchmark, threads); RFC 4180 quoting.
+ * ---------------------------------------------------------------------- */
+
+static void csv_field(FILE *f, const char *str)
+{
+	if (strpbrk(str, ",\"\n\r")) {
+		fputc('"', f);
+		for (const char *p = str; *p; p++) {
+			if (*p == '"')
+				fputc('"', f);
+			fputc(*p, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(str, f);
+	}
+}
+
+static void csv_num(FILE *f, double v)
+{
+	fputc(',', f);
+	if (isfinite(v))
+		fprintf(f, "%.9g", v);
+}
+
+int rl_bench_write_csv(const struct rl_bench_session *s, FILE *f)
+{
+	fputs("benchmark,series,threads,samples,iterations,median_ns,mean_ns,min_ns,max_ns,"
+	      "stddev_ns,mad_ns,q1_ns,q3_ns,iqr_ns,cycles_per_op,cpu_ns,spread_pct,stable,overlap\n", f);
+	for (size_t i = 0; i < s->nres; i++) {
+		const struct rl_bench_result *r = &s->res[i];
+		csv_field(f, r->name);
+		fputc(',', f);
+		csv_field(f, r->series);
+		fprintf(f, ",%u,%zu,%llu", r->threads, r->nsamples, (unsigned long long)r->iters);
+		csv_num(f, r->st.median);
+		csv_num(f, r->st.mean);
+		csv_num(f, r->st.min);
+		csv_num(f, r->st.max);
+		csv_num(f, r->st.stddev);
+		csv_num(f, r->st.mad);
+		csv_num(f, r->st.q1);
+		csv_num(f, r->st.q3);
+		csv_num(f, r->st.iqr);
+		csv_num(f, r->cycles ? r->cyc.median : NAN);
+		csv_num(f, r->cpu_ns ? r->cpu.median : NAN);
+		csv_num(f, 100 * r->spread);
+		fprintf(f, ",%s", r->spread > RL_BENCH_STABLE_SPREAD ? "no" : "yes");
+		csv_num(f, r->overlap);
+		fputc('\n', f);
+	}
+	return ferror(f) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------------------
+ * SVG: median ns/op vs threads, one line per benchmark that runs at several
+ * thread counts; bars show the IQR. The y axis is logarithmic when the
+ * values span more than RL_BENCH_LOG_SCALE_RATIO, linear from 0 otherwise;
+ * the x axis is log2 of the thread count.
+ * ---------------------------------------------------------------------- */
+
+void rl_bench_xml_string(FILE *f, const char *str)
+{
+	for (const char *p = str; *p; p++) {
+		switch (*p) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		default:
+			if ((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\t')
+				fputc(*p, f);
+		}
+	}
+}
+
+bool rl_bench_plot_use_log(double vmin, double vmax)
+{
+	return vmin > 0 && vmax / vmin > RL_BENCH_LOG_SCALE_RATIO;
+}
+
+static const char *const palette[] = {
+	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+};
+static const char *const dashes[] = {"", "6,3", "2,3"};
+
+enum { W = 960, H = 560, L = 80, R = 330, T = 60, B = 70 };
+
+struct axes {
+	bool log;
+	double ymin, ymax; /* data range in axis units (log10 when log) */
+	double xmin, xmax; /* log2 threads */
+};
+
+static double ypix(const struct axes *a, double v)
+{
+	double u = a->log ? log10(v) : v;
+	double frac = (u - a->ymin) / (a->ymax - a->ymin);
+	return T + (1 - frac) * (H - T - B);
+}
+
+static double xpix(const struct axes *a, unsigned t)
+{
+	if (a->xmax <= a->xmin)
+		return L + (W - L - R) / 2.0;
+	double frac = (log2((double)t) - a->xmin) / (a->xmax - a->xmin);
+	return L + 20 + frac * (W - L - R - 40);
+}
+
+static double nice_step(double range)
+{
+	double raw = range / 5, mag = pow(10, floor(log10(raw)));
+	double m = raw / mag;
+	return (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * mag;
+}
+
+int rl_bench_write_svg(const struct rl_bench_session *s, FILE *f)
+{
+	/* Plotted results and the value range (IQR whiskers included). */
+	double vmin = INFINITY, vmax = 0;
+	unsigned tmin = 0, tmax = 0;
+	size_t nplot = 0;
+	for (size_t i = 0; i < s->nres; i++) {
+		const struct rl_bench_result *r = &s->res[i];
+		if (!r->plot)
+			continue;
+		nplot++;
+		double lo = r->st.q1 > 0 ? r->st.q1 : r->st.median, hi = r->st.q3;
+		if (r->st.median > 0 && lo < vmin)
+			vmin = lo > 0 ? lo : r->st.median;
+		if (hi > vmax)
+			vmax = hi;
+		if (r->st.median > vmax)
+			vmax = r->st.median;
+		if (!tmin || r->threads < tmin)
+			tmin = r->threads;
+		if (r->threads > tmax)
+			tmax = r->threads;
+	}
+
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+		"viewBox=\"0 0 %d %d\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">\n",
+		W, H, W, H);
+	fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", W, H);
+	fputs("<text x=\"80\" y=\"26\" font-size=\"16\" font-weight=\"bold\">racelab bench: "
+	      "ns/op per thread vs threads (median; bars: IQR)</text>\n", f);
+	fputs("<text x=\"80\" y=\"44\" fill=\"#555555\">", f);
+	rl_bench_xml_string(f, s->cpu_model);
+	fprintf(f, ", %u CPUs, ", s->ncpus);
+	rl_bench_xml_string(f, s->date);
+	fputs("</text>\n", f);
+
+	if (nplot == 0 || !(vmax > 0)) {
+		fprintf(f, "<text x=\"%d\" y=\"%d\" fill=\"#555555\">no benchmark that runs at several "
+			"thread counts was measured</text>\n</svg>\n", L, H / 2);
+		return ferror(f) ? -1 : 0;
+	}
+
+	struct axes a = {.log = rl_bench_plot_use_log(vmin, vmax)};
+	a.xmin = log2((double)tmin);
+	a.xmax = log2((double)tmax);
+	if (a.log) {
+		a.ymin = floor(log10(vmin));
+		a.ymax = ceil(log10(vmax));
+		if (a.ymax <= a.ymin)
+			a.ymax = a.ymin + 1;
+	} else {
+		double step = nice_step(vmax);
+		a.ymin = 0;
+		a.ymax = ceil(vmax / step) * step;
+	}
+
+	/* frame, grid and y labels */
+	fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888888\"/>\n",
+		L, T, W - L - R, H - T - B);
+	char buf[32];
+	if (a.log) {
+		for (int d = (int)a.ymin; d <= (int)a.ymax; d++) {
+			for (int m = 1; m <= 9; m++) {
+				double v = m * pow(10, d);
+				if (log10(v) > a.ymax + 1e-9)
+					break;
+				double y = ypix(&a, v);
+				bool major = m == 1;
+				fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+					L, y, W - R, y, major ? "#cccccc" : "#eeeeee");
+				if (major || ((m == 2 || m == 5) && a.ymax - a.ymin <= 2))
+					fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n",
+						L - 6, y + 4, rl_bench_fmt_num(v, buf, sizeof buf));
+			}
+		}
+	} else {
+		double step = nice_step(a.ymax);
+		for (double v = 0; v <= a.ymax + step / 2; v += step) {
+			double y = ypix(&a, v);
+			fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#dddddd\"/>\n",
+				L, y, W - R, y);
+			fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\">%s</text>\n", L - 6,
+				y + 4, rl_bench_fmt_num(v, buf, sizeof buf));
+		}
+	}
+	fprintf(f, "<text transform=\"translate(20,%d) rotate(-90)\" text-anchor=\"middle\">"
+		"ns/op per thread (%s scale)</text>\n", (T + H - B) / 2, a.log ? "log" : "linear");
+
+	/* x ticks at each thread count that was measured */
+	for (size_t k = 0; k < s->opts->nthreads; k++) {
+		unsigned t = s->opts->threads[k];
+		double x = xpix(&a, t);
+		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#eeeeee\"/>\n", x,
+			T, x, H - B);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%u</text>\n", x, H - B + 18, t);
+	}
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">threads</text>\n", (L + W - R) / 2,
+		H - B + 42);
+
+	/* one series per benchmark name, in order of appearance */
+	size_t series = 0;
+	for (size_t i = 0; i < s->nres; i++) {
+		const struct rl_bench_result *r = &s->res[i];
+		if (!r->plot)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			if (s->res[j].plot && !strcmp(s->res[j].name, r->name))
+				seen = true;
+		if (seen)
+			continue;
+		const char *color = palette[series % 10];
+		const char *dash = dashes[(series / 10) % 3];
+		fputs("<g>\n<title>", f);
+		rl_bench_xml_string(f, r->series);
+		fprintf(f, "</title>\n<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s%s%s points=\"",
+			color, dash[0] ? " stroke-dasharray=\"" : "", dash, dash[0] ? "\"" : "");
+		for (size_t k = 0; k < s->opts->nthreads; k++) {
+			const struct rl_bench_result *p = rl_bench_session_get(s, r->name, s->opts->threads[k]);
+			if (p && p->st.median > 0)
+				fprintf(f, "%.1f,%.1f ", xpix(&a, p->threads), ypix(&a, p->st.median));
+		}
+		fputs("\"/>\n", f);
+		for (size_t k = 0; k < s->opts->nthreads; k++) {
+			const struct rl_bench_result *p = rl_bench_session_get(s, r->name, s->opts->threads[k]);
+			if (!p || !(p->st.median > 0))
+				continue;
+			double x = xpix(&a, p->threads);
+			double lo = p->st.q1 > 0 ? p->st.q1 : p->st.median;
+			fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\"/>\n",
+				x, ypix(&a, lo), x, ypix(&a, p->st.q3 > 0 ? p->st.q3 : p->st.median), color);
+			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"%s\"><title>", x,
+				ypix(&a, p->st.median), color);
+			rl_bench_xml_string(f, p->name);
+			fprintf(f, ", %u threads: %s ns/op</title></circle>\n", p->threads,
+				rl_bench_fmt_num(p->st.median, buf, sizeof buf));
+		}
+		/* legend */
+		double ly = T + 10 + 20.0 * (double)series;
+		fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\"%s%s%s/>\n",
+			W - R + 16, ly, W - R + 40, ly, color, dash[0] ? " stroke-dasharray=\"" : "", dash,
+			dash[0] ? "\"" : "");
+		fprintf(f, "<text x=\"%d\" y=\"%.1f\">", W - R + 46, ly + 4);
+		rl_bench_xml_string(f, r->series);
+		fputs("</text>\n</g>\n", f);
+		series++;
+	}
+	fputs("</svg>\n", f);
+	return ferror(f) ? -1 : 0;
+}

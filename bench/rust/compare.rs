@@ -1,0 +1,154 @@
+//! compare.rs — Rust's std Rc, Arc and Mutex, measured with the method of
+//! `racelab bench`, so that `racelab bench rust-compare` can print C/Rust
+//! ratios from one run.
+//!
+//! Build: rustc -O --edition 2021 -o rust-compare compare.rs
+//! Run:   rust-compare [--samples N] [--time-per-sample MS] [--warmup MS]
+//!
+//! Method (the same as bench/harness.c): calibrate the batch until one sample
+//! lasts about --time-per-sample, warm up for --warmup ms at that batch size,
+//! then time --samples batches; each sample is ns/op of one batch. The loop
+//! bodies match the C benchmarks: clone, black_box (an escape with a memory
+//! clobber, like rl_bench_escape), drop; lock, black_box the value, unlock.
+//!
+//! Output, one line per benchmark (read by bench/rust.c):
+//!   RUST name=rc-clone-drop iters=N ns=a,b,c cycles=a,b,c
+//! cycles are rdtsc reference cycles per op (empty off x86-64).
+
+use std::hint::black_box;
+use std::rc::Rc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+#[cfg(target_arch = "x86_64")]
+fn cycles() -> u64 {
+    // SAFETY: rdtsc has no preconditions on x86-64.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+#[cfg(not(target_arch = "x86_64"))]
+fn cycles() -> u64 {
+    0
+}
+
+struct Opts {
+    samples: usize,
+    sample_ms: f64,
+    warmup_ms: f64,
+}
+
+/// Time one batch of `iters` operations: (elapsed ns, elapsed rdtsc ticks).
+fn batch<F: FnMut(u64)>(f: &mut F, iters: u64) -> (f64, f64) {
+    let c0 = cycles();
+    let t0 = Instant::now();
+    f(iters);
+    let ns = t0.elapsed().as_nanos() as f64;
+    let c1 = cycles();
+    (ns, c1.wrapping_sub(c0) as f64)
+}
+
+fn measure<F: FnMut(u64)>(name: &str, o: &Opts, mut f: F) {
+    let target = o.sample_ms * 1e6;
+    let mut iters: u64 = 1;
+    let mut elapsed;
+    loop {
+        elapsed = batch(&mut f, iters).0;
+        if elapsed >= 0.8 * target {
+            break;
+        }
+        let mut mult = if elapsed > 0.0 { 1.2 * target / elapsed } else { 10.0 };
+        if elapsed < target / 10.0 && mult > 10.0 {
+            mult = 10.0;
+        }
+        let next = (iters as f64 * mult) as u64;
+        iters = if next > iters { next } else { iters + 1 };
+    }
+    let per = elapsed / iters as f64;
+    if per > 0.0 {
+        iters = ((target / per) as u64).max(1);
+    }
+    let w0 = Instant::now();
+    loop {
+        batch(&mut f, iters);
+        if w0.elapsed().as_nanos() as f64 >= o.warmup_ms * 1e6 {
+            break;
+        }
+    }
+    let mut ns = Vec::with_capacity(o.samples);
+    let mut cyc = Vec::with_capacity(o.samples);
+    for _ in 0..o.samples {
+        let (t, c) = batch(&mut f, iters);
+        ns.push(format!("{:.6}", t / iters as f64));
+        cyc.push(format!("{:.6}", c / iters as f64));
+    }
+    let cyc = if cfg!(target_arch = "x86_64") { cyc.join(",") } else { String::new() };
+    println!("RUST name={} iters={} ns={} cycles={}", name, iters, ns.join(","), cyc);
+}
+
+fn parse_args() -> Result<Opts, String> {
+    let mut o = Opts { samples: 12, sample_ms: 20.0, warmup_ms: 20.0 };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let val = args.get(i + 1).ok_or_else(|| format!("{} needs a value", args[i]))?;
+        match args[i].as_str() {
+            "--samples" => {
+                o.samples = val.parse().map_err(|_| format!("bad --samples '{}'", val))?;
+                if o.samples == 0 {
+                    return Err("--samples must be at least 1".into());
+                }
+            }
+            "--time-per-sample" => {
+                o.sample_ms = val.parse().map_err(|_| format!("bad --time-per-sample '{}'", val))?;
+                if !(o.sample_ms > 0.0) {
+                    return Err("--time-per-sample must be above 0".into());
+                }
+            }
+            "--warmup" => {
+                o.warmup_ms = val.parse().map_err(|_| format!("bad --warmup '{}'", val))?;
+            }
+            other => return Err(format!("unknown option '{}'", other)),
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+fn main() {
+    let o = match parse_args() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("rust-compare: {}", e);
+            std::process::exit(2);
+        }
+    };
+
+    // Rc<u64>: clone is a plain increment (with Rust's overflow check).
+    let rc = Rc::new(0u64);
+    measure("rc-clone-drop", &o, |n| {
+        for _ in 0..n {
+            let c = Rc::clone(&rc);
+            black_box(&c);
+            drop(c);
+        }
+    });
+
+    // Arc<u64>: fetch_add Relaxed, then fetch_sub Release (+ Acquire on the last).
+    let arc = Arc::new(0u64);
+    measure("arc-clone-drop", &o, |n| {
+        for _ in 0..n {
+            let c = Arc::clone(&arc);
+            black_box(&c);
+            drop(c);
+        }
+    });
+
+    // Mutex<u64>, uncontended: the futex mutex's fast paths (one CAS, one swap).
+    let m = Mutex::new(0u64);
+    measure("mutex-lock-unlock", &o, |n| {
+        for _ in 0..n {
+            let g = m.lock().unwrap();
+            black_box(&*g);
+            drop(g);
+        }
+    });
+}
