@@ -121,7 +121,7 @@ static void box_free(rl_arc *a)
 {
 	struct rl__arc_meta *meta = RL__ARC_META(a);
 
-	if (!rl__check_bury(meta, a, 0, 0, false))
+	if (rl__check_bury(meta, a, NULL, 0, NULL, false) == RL__BURY_OFF)
 		free(meta);
 }
 

@@ -366,37 +366,50 @@ size_t rl_check_quarantine_end(void)
 	return n;
 }
 
-struct rl__qrec *rl__check_bury(void *base, const void *object, uint32_t owner,
-				uint32_t serial, bool ask_live)
+enum rl__bury rl__check_bury(void *base, const void *object, uint32_t *owner,
+			     uint32_t serial, void **rec_slot, bool ask_live)
 {
 	struct rl__qrec *rec;
 	rl_check_live_fn *fn = NULL;
 	void *ctx = NULL;
+	size_t live = SIZE_MAX;
 
 	if (!atomic_load_explicit(&q_active, memory_order_relaxed))
-		return NULL;
-	rec = calloc(1, sizeof(*rec));
-	if (!rec) /* freeing instead would turn a report into memory corruption */
-		RL_FATAL("out of memory while quarantining a box");
-	atomic_flag_clear(&rec->reported);
-	rec->base = base;
-	rec->object = object;
-	rec->owner = owner;
-	rec->serial = serial;
-	rec->live = SIZE_MAX;
+		return RL__BURY_OFF;
+	if (owner && *owner == RL_OWNER_DEAD)
+		return RL__BURY_AGAIN; /* settled already; the lock is for races */
 	if (ask_live) {
 		pthread_mutex_lock(&report_lock);
 		fn = live_fn;
 		ctx = live_ctx;
 		pthread_mutex_unlock(&report_lock);
 		if (fn)
-			rec->live = fn(object, ctx);
+			live = fn(object, ctx);
 	}
+	rec = calloc(1, sizeof(*rec));
+	if (!rec) /* freeing instead would turn a report into memory corruption */
+		RL_FATAL("out of memory while quarantining a box");
+	atomic_flag_clear(&rec->reported);
+	rec->base = base;
+	rec->object = object;
+	rec->serial = serial;
+	rec->live = live;
+
 	pthread_mutex_lock(&q_lock);
+	if (owner && *owner == RL_OWNER_DEAD) {
+		pthread_mutex_unlock(&q_lock);
+		free(rec);
+		return RL__BURY_AGAIN;
+	}
+	if (owner) {
+		rec->owner = *owner;
+		*rec_slot = rec;
+		*owner = RL_OWNER_DEAD;
+	}
 	rec->next = q_head;
 	q_head = rec;
 	pthread_mutex_unlock(&q_lock);
-	return rec;
+	return RL__BURY_KEPT;
 }
 
 uint32_t rl__qrec_owner(const struct rl__qrec *rec)

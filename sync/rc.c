@@ -75,26 +75,18 @@ static void weak_enter(rl_rc *rc, const char *type, const char *op, const char *
 }
 #define WEAK_ENTER(rc, type, op) weak_enter((rc), (type), (op), __FILE__, __LINE__)
 
-/* Mark @rc dead and keep it if the quarantine is on. Return: true if kept. */
-static bool bury(rl_rc *rc, bool ask_live)
+/* Mark @rc dead and keep it if the quarantine is on (see enum rl__bury). */
+static enum rl__bury bury(rl_rc *rc, bool ask_live)
 {
 	struct rl__rc_tag *tag = RL__RC_TAG(rc);
-	struct rl__qrec *rec;
 
-	if (tag->owner == RL_OWNER_DEAD)
-		return true; /* kept already; rl_check_quarantine_end() frees it */
-	rec = rl__check_bury(tag, rc, tag->owner, tag->serial, ask_live);
-	if (!rec)
-		return false;
-	tag->spare = rec;
-	tag->owner = RL_OWNER_DEAD;
-	return true;
+	return rl__check_bury(tag, rc, &tag->owner, tag->serial, &tag->spare, ask_live);
 }
 
 /* The last reference of any kind went: free the box (or keep it, quarantined). */
 static void box_free(rl_rc *rc)
 {
-	if (!bury(rc, false))
+	if (bury(rc, false) == RL__BURY_OFF)
 		free(RL__RC_TAG(rc));
 }
 
@@ -118,17 +110,23 @@ static void weak_release(rl_rc *rc, const char *type, const char *op)
 
 /*
  * strong went to 0: the value is gone (dropped, or moved out by try_unwrap).
- * Under quarantine the box is marked dead now, before the implicit weak is
- * released, so that a later clone or drop from zero (which a fast path on the
- * owner thread could not see) is caught as a use-after-free.
+ * Under quarantine the box is marked dead first, before the value is dropped:
+ * a later clone or drop from zero (which a fast path on the owner thread could
+ * not see) is then caught as a use-after-free, and of two racing threads that
+ * both took the count to zero only one drops the value.
  */
 static void value_gone(rl_rc *rc, bool run_drop, const char *op)
 {
 	struct rl__rc_tag *tag = RL__RC_TAG(rc);
 
+	if (bury(rc, true) == RL__BURY_AGAIN) {
+		/* The count reached zero a second time (racing updates): the value
+		 * is gone already. Dropping it again would be a double free. */
+		rl__check_dead(TYPE_RC, op, tag->spare, __FILE__, __LINE__);
+		return;
+	}
 	if (run_drop && tag->drop)
 		tag->drop(rc->value);
-	bury(rc, true);
 	weak_release(rc, TYPE_RC, op);
 }
 

@@ -186,10 +186,22 @@ void rl__check_from_zero(const char *type, const char *op, const void *object,
 void rl__check_dead(const char *type, const char *op, struct rl__qrec *rec,
 		    const char *file, int line);
 
-/* Quarantine @base (the allocation to free at the end) holding @object.
- * Return: the record, or NULL if the quarantine is off (the caller frees). */
-struct rl__qrec *rl__check_bury(void *base, const void *object, uint32_t owner,
-				uint32_t serial, bool ask_live);
+enum rl__bury {
+	RL__BURY_OFF = 0,   /* the quarantine is off: the caller frees */
+	RL__BURY_KEPT = 1,  /* kept now; the caller must not free */
+	RL__BURY_AGAIN = 2, /* kept already (by an earlier or a racing caller) */
+};
+
+/*
+ * Quarantine @base (the allocation to free at the end) holding @object.
+ * @owner: the object's owner word, or NULL for objects without one (Arc).
+ *   The first caller records *@owner in the record, stores the record in
+ *   *@rec_slot and sets *@owner to RL_OWNER_DEAD, under the quarantine lock:
+ *   when racing threads both take a count to zero, exactly one buries the box.
+ * @ask_live: call the live-reference callback (the strong count just reached 0).
+ */
+enum rl__bury rl__check_bury(void *base, const void *object, uint32_t *owner,
+			     uint32_t serial, void **rec_slot, bool ask_live);
 
 /* Owner and serial the record remembers (the box's tag says RL_OWNER_DEAD). */
 uint32_t rl__qrec_owner(const struct rl__qrec *rec);

@@ -259,7 +259,7 @@ struct into_inner_race {
 	rl_arc *handle[2];
 	int wins[2];       /* per worker: rounds it got RL_OK */
 	int bad_value[2];  /* rounds where the value was wrong */
-	int64_t round;
+	_Atomic int arrived;
 };
 
 struct into_inner_worker {
@@ -273,6 +273,11 @@ static void *into_inner_worker(void *arg)
 	struct into_inner_race *r = w->r;
 	for (int i = 0; i < INTO_INNER_ROUNDS; i++) {
 		pthread_barrier_wait(&r->start);
+		/* The barrier wakes the workers one after the other: line them up
+		 * on a spin gate so that both calls really overlap. */
+		atomic_fetch_add(&r->arrived, 1);
+		while (atomic_load(&r->arrived) < 2 * (i + 1))
+			;
 		int64_t out = -1;
 		int st = rl_arc_into_inner(r->handle[w->idx], &out);
 		if (st == RL_OK) {
@@ -490,13 +495,24 @@ struct flip_arg {
 	long failed_upgrades;
 };
 
+static void spin(unsigned n)
+{
+	for (volatile unsigned i = 0; i < n; i++)
+		;
+}
+
 static void *flip_worker(void *arg)
 {
 	struct flip_arg *f = arg;
 	rl_arc *s = f->strong;
+	unsigned hold = 0;
 	while (!atomic_load_explicit(&f->stop, memory_order_relaxed)) {
+		/* Stay a varying while in each state (only a strong reference, only
+		 * a weak one) so that get_mut's reads fall on every transition. */
+		spin(hold = (hold + 7) & 63);
 		rl_arc_weak *w = rl_arc_downgrade(s);
 		rl_arc_drop(s);
+		spin(hold = (hold + 7) & 63);
 		s = rl_arc_weak_upgrade(w);
 		rl_arc_weak_drop(w);
 		if (!s) {
