@@ -465,6 +465,24 @@ static void test_count_reaching_zero_early_on_a_worker_is_reported_on_next_use(v
 	assert_int_equal(rl_check_quarantine_end(), 1);
 }
 
+static void test_count_reaching_zero_twice_drops_the_value_once(void **state)
+{
+	(void)state;
+	/* What two racing plain decrements can do: both threads see the count
+	 * reach zero. Replayed by entering the "count reached zero" path twice. */
+	drops = 0;
+	rl_check_quarantine_begin();
+	rl_rc *rc = rl_rc_new(8, count_drop);
+	rl_rc_drop(rc);
+	rl__rc_drop_value(rc);
+	assert_int_equal(drops, 1);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.r[0].op, "rl_rc_drop");
+	assert_int_equal(got.r[0].kind, RL_CHECK_USE_AFTER_FREE);
+	/* One box, queued once: freeing it twice would crash or trip ASan. */
+	assert_int_equal(rl_check_quarantine_end(), 1);
+}
+
 static void test_use_after_free_without_live_fn_says_the_figure_is_unknown(void **state)
 {
 	(void)state;
@@ -579,6 +597,7 @@ int main(void)
 		T(test_abort_mode_aborts_with_the_report),
 		T(test_dead_rc_use_is_reported_once_and_skipped),
 		T(test_count_reaching_zero_early_on_a_worker_is_reported_on_next_use),
+		T(test_count_reaching_zero_twice_drops_the_value_once),
 		T(test_use_after_free_without_live_fn_says_the_figure_is_unknown),
 		T(test_weak_of_a_dead_rc_upgrades_to_null_without_report),
 		T(test_quarantine_keeps_freed_arc_boxes_until_end),
