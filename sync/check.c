@@ -376,8 +376,6 @@ enum rl__bury rl__check_bury(void *base, const void *object, uint32_t *owner,
 
 	if (!atomic_load_explicit(&q_active, memory_order_relaxed))
 		return RL__BURY_OFF;
-	if (owner && *owner == RL_OWNER_DEAD)
-		return RL__BURY_AGAIN; /* settled already; the lock is for races */
 	if (ask_live) {
 		pthread_mutex_lock(&report_lock);
 		fn = live_fn;
@@ -395,6 +393,10 @@ enum rl__bury rl__check_bury(void *base, const void *object, uint32_t *owner,
 	rec->serial = serial;
 	rec->live = live;
 
+	/* The owner word is tested and set under q_lock, so a caller that gets
+	 * RL__BURY_AGAIN also sees the winner's *rec_slot. (A thread that finds
+	 * RL_OWNER_DEAD in a fast path without the lock is racing anyway; the
+	 * record is stored before the owner word, which x86's TSO keeps.) */
 	pthread_mutex_lock(&q_lock);
 	if (owner && *owner == RL_OWNER_DEAD) {
 		pthread_mutex_unlock(&q_lock);
