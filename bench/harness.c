@@ -406,19 +406,35 @@ static int result_finish(struct rl_bench_result *r)
 	return rc;
 }
 
-int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads)
+struct rl_bench_runner {
+	struct rl_bench_session *s;
+	const struct rl_bench *b;
+	unsigned threads;
+	void *shared;
+	struct pool pool;
+	uint64_t iters;
+};
+
+int rl_bench_runner_open(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads,
+			 struct rl_bench_runner **out)
 {
 	const struct rl_bench_opts *o = s->opts;
-	void *shared = NULL;
-	int rc = b->setup ? b->setup(&shared, threads) : RL_OK;
-	if (rc != RL_OK)
+	struct rl_bench_runner *r = calloc(1, sizeof *r);
+	if (!r)
+		return RL_ENOMEM;
+	r->s = s;
+	r->b = b;
+	r->threads = threads;
+	int rc = b->setup ? b->setup(&r->shared, threads) : RL_OK;
+	if (rc != RL_OK) {
+		free(r);
 		return rc;
-
-	struct pool p;
-	rc = pool_start(&p, b, shared, threads, o->pin);
+	}
+	rc = pool_start(&r->pool, b, r->shared, threads, o->pin);
 	if (rc != RL_OK) {
 		if (b->teardown)
-			b->teardown(shared, threads);
+			b->teardown(r->shared, threads);
+		free(r);
 		return rc;
 	}
 
@@ -434,7 +450,7 @@ int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsig
 	uint64_t iters = 1;
 	struct sample sm;
 	for (;;) {
-		sm = pool_sample(&p, iters);
+		sm = pool_sample(&r->pool, iters);
 		if (sm.status != RL_OK || sm.span_ns >= 0.8 * target)
 			break;
 		double mult = sm.span_ns > 0 ? 1.2 * target / sm.span_ns : 10;
@@ -450,77 +466,94 @@ int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsig
 		double want = target / per;
 		iters = want < 1 ? 1 : (uint64_t)want;
 	}
+	r->iters = iters;
 
 	/* Warm-up at the final batch size. */
 	rl_bench_progress(s, "%s threads=%u: warm-up", b->name, threads);
 	uint64_t w0 = rl_bench_now_ns();
 	while (rc == RL_OK) {
-		rc = pool_sample(&p, iters).status;
+		rc = pool_sample(&r->pool, iters).status;
 		if ((double)(rl_bench_now_ns() - w0) >= o->warmup_ms * 1e6)
 			break;
 	}
-
-	struct rl_bench_result *r = NULL;
-	if (rc == RL_OK)
-		rc = session_push(s, &r);
-	if (rc == RL_OK) {
-		r->ns = malloc(o->samples * sizeof *r->ns);
-		r->cpu_ns = malloc(o->samples * sizeof *r->cpu_ns);
-		r->cycles = rl_bench_have_cycles() ? malloc(o->samples * sizeof *r->cycles) : NULL;
-		if (!r->ns || !r->cpu_ns || (rl_bench_have_cycles() && !r->cycles))
-			rc = RL_ENOMEM;
-	}
-	double elapsed_sum = 0;
-	double *overlap = malloc(o->samples * sizeof *overlap);
-	if (!overlap)
-		rc = RL_ENOMEM;
-	for (size_t i = 0; rc == RL_OK && i < o->samples; i++) {
-		rl_bench_progress(s, "%s threads=%u: sample %zu/%zu", b->name, threads, i + 1, o->samples);
-		sm = pool_sample(&p, iters);
-		if ((rc = sm.status) != RL_OK)
-			break;
-		r->ns[i] = sm.ns_per_op;
-		r->cpu_ns[i] = sm.cpu_per_op;
-		if (r->cycles)
-			r->cycles[i] = sm.cyc_per_op;
-		overlap[i] = sm.overlap;
-		elapsed_sum += sm.span_ns;
-	}
-	pool_stop(&p, threads);
-	if (b->teardown)
-		b->teardown(shared, threads);
-	struct rl_bench_stats ov;
-	if (rc == RL_OK && rl_bench_stats_compute(overlap, o->samples, &ov) != RL_OK)
-		rc = RL_ENOMEM;
-	free(overlap);
 	if (rc != RL_OK) {
-		if (r)
-			result_free(r);
+		rl_bench_runner_close(r);
 		return rc;
 	}
-	r->overlap = ov.median;
-
-	r->bench = b;
-	snprintf(r->name, sizeof r->name, "%s", b->name);
-	snprintf(r->series, sizeof r->series, "%s", b->series);
-	r->threads = threads;
-	r->iters = iters;
-	r->nsamples = o->samples;
-	r->plot = (b->flags & RL_BENCH_THREADS) != 0;
-	double mean_elapsed = elapsed_sum / (double)o->samples;
-	r->timer_overhead = mean_elapsed > 0 ? 2 * s->clock.timer_ns / mean_elapsed : 0;
-	rc = result_finish(r);
-	if (rc != RL_OK) {
-		result_free(r);
-		return rc;
-	}
-	s->nres++;
+	*out = r;
 	return RL_OK;
+}
+
+int rl_bench_runner_sample(struct rl_bench_runner *r, struct rl_bench_sample *out)
+{
+	struct sample sm = pool_sample(&r->pool, r->iters);
+	if (sm.status != RL_OK)
+		return sm.status;
+	out->ns = sm.ns_per_op;
+	out->cpu_ns = sm.cpu_per_op;
+	out->cycles = sm.cyc_per_op;
+	out->overlap = sm.overlap;
+	return RL_OK;
+}
+
+uint64_t rl_bench_runner_iters(const struct rl_bench_runner *r)
+{
+	return r->iters;
+}
+
+void rl_bench_runner_close(struct rl_bench_runner *r)
+{
+	if (!r)
+		return;
+	pool_stop(&r->pool, r->threads);
+	if (r->b->teardown)
+		r->b->teardown(r->shared, r->threads);
+	free(r);
+}
+
+int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads)
+{
+	const struct rl_bench_opts *o = s->opts;
+	size_t n = o->samples;
+	double *ns = malloc(n * sizeof *ns), *cpu = malloc(n * sizeof *cpu);
+	double *cyc = malloc(n * sizeof *cyc), *overlap = malloc(n * sizeof *overlap);
+	int rc = ns && cpu && cyc && overlap ? RL_OK : RL_ENOMEM;
+	struct rl_bench_runner *run = NULL;
+	if (rc == RL_OK)
+		rc = rl_bench_runner_open(s, b, threads, &run);
+	for (size_t i = 0; rc == RL_OK && i < n; i++) {
+		struct rl_bench_sample sm = {0, 0, 0, 0};
+		rl_bench_progress(s, "%s threads=%u: sample %zu/%zu", b->name, threads, i + 1, n);
+		rc = rl_bench_runner_sample(run, &sm);
+		ns[i] = sm.ns;
+		cpu[i] = sm.cpu_ns;
+		cyc[i] = sm.cycles;
+		overlap[i] = sm.overlap;
+	}
+	uint64_t iters = run ? rl_bench_runner_iters(run) : 0;
+	rl_bench_runner_close(run);
+	struct rl_bench_stats ov;
+	if (rc == RL_OK)
+		rc = rl_bench_stats_compute(overlap, n, &ov);
+	if (rc == RL_OK)
+		rc = rl_bench_session_add(s, b->name, b->series, threads, iters, ns, n, cpu,
+					  rl_bench_have_cycles() ? cyc : NULL);
+	if (rc == RL_OK) {
+		struct rl_bench_result *r = &s->res[s->nres - 1];
+		r->bench = b;
+		r->plot = (b->flags & RL_BENCH_THREADS) != 0;
+		r->overlap = ov.median;
+	}
+	free(ns);
+	free(cpu);
+	free(cyc);
+	free(overlap);
+	return rc;
 }
 
 int rl_bench_session_add(struct rl_bench_session *s, const char *name, const char *series,
 			 unsigned threads, uint64_t iters, const double *ns, size_t n,
-			 const double *cycles)
+			 const double *cpu_ns, const double *cycles)
 {
 	if (n == 0)
 		return RL_EINVAL;
@@ -535,12 +568,15 @@ int rl_bench_session_add(struct rl_bench_session *s, const char *name, const cha
 	r->nsamples = n;
 	r->overlap = threads;
 	r->ns = malloc(n * sizeof *r->ns);
+	r->cpu_ns = cpu_ns ? malloc(n * sizeof *r->cpu_ns) : NULL;
 	r->cycles = cycles ? malloc(n * sizeof *r->cycles) : NULL;
-	if (!r->ns || (cycles && !r->cycles)) {
+	if (!r->ns || (cpu_ns && !r->cpu_ns) || (cycles && !r->cycles)) {
 		result_free(r);
 		return RL_ENOMEM;
 	}
 	memcpy(r->ns, ns, n * sizeof *ns);
+	if (cpu_ns)
+		memcpy(r->cpu_ns, cpu_ns, n * sizeof *cpu_ns);
 	if (cycles)
 		memcpy(r->cycles, cycles, n * sizeof *cycles);
 	rc = result_finish(r);
@@ -548,6 +584,9 @@ int rl_bench_session_add(struct rl_bench_session *s, const char *name, const cha
 		result_free(r);
 		return rc;
 	}
+	/* Two clock reads per sample against the time of one sample. */
+	double sample_ns = r->st.mean * (double)iters;
+	r->timer_overhead = sample_ns > 0 ? 2 * s->clock.timer_ns / sample_ns : 0;
 	s->nres++;
 	return RL_OK;
 }

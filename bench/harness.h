@@ -41,12 +41,14 @@ extern "C" {
  * an empty asm, so the value computed before is materialised in a register
  * and later uses cannot be folded.
  *
- * Checked once with objdump -d on a -O2 build (release preset, GCC 12.2):
- * every loop in bench_base.c and bench_sync.c keeps its operation per
- * iteration — counter-plain `addq $1,(mem)`, counter-relaxed/seqcst
- * `lock addq`, counter-cas `lock cmpxchg` in a retry loop, rc-clone-drop an
- * increment and a decrement of the strong count through memory with the
- * owner-id compare, arc-clone-drop `lock xadd` twice.
+ * Checked once with objdump -d on a -O3 build (CMake Release, GCC 12.2):
+ * every loop keeps its operation per iteration — counter-plain and the
+ * false-sharing loops `addq $1,(mem)` (not one add of iters), counter-relaxed
+ * and counter-seqcst `lock addq`, counter-cas `lock cmpxchg` in its retry
+ * loop, rc-clone-drop `addq`/`subq` on the strong count in memory, each after
+ * the owner test (tag owner xor %fs:tid, or rl__probe_active), arc-clone-drop
+ * `lock xadd` then `lock subq`. The Rust loops in bench/rust/compare.rs were
+ * checked the same way (`incq`/`decq`, `lock incq`/`lock decq`).
  * ---------------------------------------------------------------------- */
 static inline void rl_bench_escape(const void *p)
 {
@@ -208,11 +210,25 @@ struct rl_bench_session {
  * or a negative status (the benchmark could not run). */
 int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads);
 
-/* Append a result whose samples were measured elsewhere (rust-compare).
- * Copies the arrays; computes the statistics. */
+/* Append a result from per-sample figures (ns/op; CPU ns/op and cycles/op
+ * may be NULL). Copies the arrays; computes the statistics. */
 int rl_bench_session_add(struct rl_bench_session *s, const char *name, const char *series,
 			 unsigned threads, uint64_t iters, const double *ns, size_t n,
-			 const double *cycles);
+			 const double *cpu_ns, const double *cycles);
+
+/*
+ * A measurement taken one sample at a time, for interleaving two of them
+ * (rust-compare): open = setup, worker pool, calibration and warm-up.
+ */
+struct rl_bench_runner;
+struct rl_bench_sample {
+	double ns, cpu_ns, cycles, overlap;
+};
+int rl_bench_runner_open(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads,
+			 struct rl_bench_runner **out);
+int rl_bench_runner_sample(struct rl_bench_runner *r, struct rl_bench_sample *out);
+uint64_t rl_bench_runner_iters(const struct rl_bench_runner *r);
+void rl_bench_runner_close(struct rl_bench_runner *r); /* NULL is a no-op */
 
 const struct rl_bench_result *rl_bench_session_get(const struct rl_bench_session *s,
 						   const char *name, unsigned threads);

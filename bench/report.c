@@ -62,9 +62,9 @@ static const struct ratio_def ratio_defs[] = {
 	{"rl spawn+join / pthread, 2 MiB", "rl-spawn-join-2m", "pthread-spawn-join-2m", ONE_THREAD, 1.20},
 	{"rl spawn+join / pthread, 8 MiB", "rl-spawn-join-8m", "pthread-spawn-join-8m", ONE_THREAD, 1.20},
 	/* issues 3 and 5: the same operations in Rust's std, same method, same run */
-	{"Arc clone+drop C / Rust", "arc-clone-drop", "rust:arc-clone-drop", ONE_THREAD, 1.05},
-	{"Rc clone+drop C / Rust", "rc-clone-drop", "rust:rc-clone-drop", ONE_THREAD, 1.20},
-	{"Mutex lock+unlock futex C / Rust", "mutex-futex-lock-unlock", "rust:mutex-lock-unlock", ONE_THREAD, 1.00},
+	{"Arc clone+drop C / Rust", "c:arc-clone-drop", "rust:arc-clone-drop", ONE_THREAD, 1.05},
+	{"Rc clone+drop C / Rust", "c:rc-clone-drop", "rust:rc-clone-drop", ONE_THREAD, 1.20},
+	{"Mutex lock+unlock futex C / Rust", "c:mutex-futex-lock-unlock", "rust:mutex-lock-unlock", ONE_THREAD, 1.00},
 };
 
 static bool ratio_at(const struct rl_bench_session *s, const struct ratio_def *d, unsigned t,

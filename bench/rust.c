@@ -5,13 +5,17 @@
  * The Rust side is bench/rust/compare.rs built with `rustc -O`: at CMake time
  * when rustc exists (RL_BENCH_RUST_BIN), otherwise here on first use into the
  * same place (or $TMPDIR). Without rustc the benchmark is skipped with a
- * message. The program runs as a child process with the same --samples,
- * --time-per-sample and --warmup; its per-sample figures go through the same
- * statistics as the C rows.
+ * message. The program runs as a child process in --serve mode: racelab asks
+ * it for one batch at a time and alternates Rust batches with C batches of
+ * the matching benchmark (rows c:NAME and rust:NAME), each calibrated to
+ * --time-per-sample and warmed up for --warmup; both sides' per-sample
+ * figures go through the same statistics.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -202,23 +206,6 @@ static const char *rust_binary(struct rl_bench_session *s, char *bin, size_t len
 	return NULL;
 }
 
-/* Parse "a,b,c" into @v (at most @max values). Return the count. */
-static size_t parse_list(const char *p, double *v, size_t max)
-{
-	size_t n = 0;
-	while (*p && *p != ' ' && *p != '\n' && n < max) {
-		char *end;
-		double x = strtod(p, &end);
-		if (end == p)
-			break;
-		v[n++] = x;
-		p = end;
-		if (*p == ',')
-			p++;
-	}
-	return n;
-}
-
 static int pin_cpu(const struct rl_bench_session *s)
 {
 	if (!s->opts->pin)
@@ -232,6 +219,169 @@ static int pin_cpu(const struct rl_bench_session *s)
 	return -1;
 }
 
+/* The Rust program in --serve mode: commands on its stdin, answers on its stdout. */
+struct server {
+	pid_t pid;
+	FILE *to, *from;
+};
+
+static int server_start(struct server *sv, const char *bin, int cpu)
+{
+	int in[2], out[2];
+	if (pipe(in) != 0)
+		return -1;
+	if (pipe(out) != 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	sv->pid = fork();
+	if (sv->pid < 0) {
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	}
+	if (sv->pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		if (cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(cpu, &set);
+			(void)sched_setaffinity(0, sizeof set, &set);
+		}
+		execl(bin, bin, "--serve", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	sv->to = fdopen(in[1], "w");
+	sv->from = fdopen(out[0], "r");
+	if (!sv->to || !sv->from) {
+		if (sv->to)
+			fclose(sv->to);
+		else
+			close(in[1]);
+		if (sv->from)
+			fclose(sv->from);
+		else
+			close(out[0]);
+		waitpid(sv->pid, NULL, 0);
+		return -1;
+	}
+	return 0;
+}
+
+static void server_stop(struct server *sv)
+{
+	fclose(sv->to); /* EOF ends the server */
+	fclose(sv->from);
+	while (waitpid(sv->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* Send one command; the answer line into @line. Return 0, or -1 when the
+ * server died or answered "error". */
+static int server_ask(struct server *sv, char *line, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int server_ask(struct server *sv, char *line, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(sv->to, fmt, ap);
+	va_end(ap);
+	if (fflush(sv->to) != 0 || !fgets(line, (int)len, sv->from) || !strncmp(line, "error", 5))
+		return -1;
+	return 0;
+}
+
+static int rust_sample(struct server *sv, const char *name, uint64_t iters, double *ns, double *cyc)
+{
+	char line[256];
+	if (server_ask(sv, line, sizeof line, "run %s %llu\n", name, (unsigned long long)iters) != 0 ||
+	    sscanf(line, "ns %lf cycles %lf", ns, cyc) != 2)
+		return -1;
+	return 0;
+}
+
+/*
+ * One pair: calibrate and warm up each side, then alternate their samples
+ * (C Rust, Rust C, C Rust, ...) so that a change in the machine's load
+ * between the two does not become a difference between C and Rust.
+ */
+static int compare_pair(struct rl_bench_session *s, struct server *sv, size_t k, bool *rust_failed)
+{
+	const struct rl_bench_opts *o = s->opts;
+	const struct rl_bench *b = rl_bench_find(pairs[k].c);
+	if (!b)
+		return RL_EINVAL;
+	size_t n = o->samples;
+	double *cns = malloc(n * sizeof *cns), *ccpu = malloc(n * sizeof *ccpu);
+	double *ccyc = malloc(n * sizeof *ccyc), *rns = malloc(n * sizeof *rns);
+	double *rcyc = malloc(n * sizeof *rcyc);
+	int rc = cns && ccpu && ccyc && rns && rcyc ? RL_OK : RL_ENOMEM;
+	struct rl_bench_runner *run = NULL;
+	if (rc == RL_OK)
+		rc = rl_bench_runner_open(s, b, 1, &run);
+
+	/* Rust: calibration, then warm-up for as long as the C side's. */
+	char line[256];
+	unsigned long long riters = 0;
+	rl_bench_progress(s, "rust-compare: %s", pairs[k].rust);
+	if (rc == RL_OK && (server_ask(sv, line, sizeof line, "cal %s %g\n", pairs[k].rust, o->sample_ms) != 0 ||
+			    sscanf(line, "iters %llu", &riters) != 1 || riters == 0))
+		*rust_failed = true;
+	double junk_ns, junk_cyc;
+	uint64_t w0 = rl_bench_now_ns();
+	while (rc == RL_OK && !*rust_failed) {
+		if (rust_sample(sv, pairs[k].rust, riters, &junk_ns, &junk_cyc) != 0)
+			*rust_failed = true;
+		if ((double)(rl_bench_now_ns() - w0) >= o->warmup_ms * 1e6)
+			break;
+	}
+
+	for (size_t i = 0; rc == RL_OK && !*rust_failed && i < n; i++) {
+		rl_bench_progress(s, "rust-compare: %s sample %zu/%zu", pairs[k].rust, i + 1, n);
+		struct rl_bench_sample sm = {0, 0, 0, 0};
+		for (int half = 0; half < 2 && rc == RL_OK && !*rust_failed; half++) {
+			if ((half == 0) == (i % 2 == 0)) {
+				rc = rl_bench_runner_sample(run, &sm);
+				cns[i] = sm.ns;
+				ccpu[i] = sm.cpu_ns;
+				ccyc[i] = sm.cycles;
+			} else if (rust_sample(sv, pairs[k].rust, riters, &rns[i], &rcyc[i]) != 0) {
+				*rust_failed = true;
+			}
+		}
+	}
+	uint64_t citers = run ? rl_bench_runner_iters(run) : 0;
+	rl_bench_runner_close(run);
+
+	if (rc == RL_OK && !*rust_failed) {
+		char cname[80], rname[80], cseries[96];
+		snprintf(cname, sizeof cname, "c:%s", pairs[k].c);
+		snprintf(rname, sizeof rname, "rust:%s", pairs[k].rust);
+		snprintf(cseries, sizeof cseries, "%s (beside Rust)", b->series);
+		rc = rl_bench_session_add(s, cname, cseries, 1, citers, cns, n, ccpu,
+					  rl_bench_have_cycles() ? ccyc : NULL);
+		if (rc == RL_OK)
+			rc = rl_bench_session_add(s, rname, pairs[k].series, 1, riters, rns, n, NULL,
+						  rl_bench_have_cycles() ? rcyc : NULL);
+	}
+	free(cns);
+	free(ccpu);
+	free(ccyc);
+	free(rns);
+	free(rcyc);
+	return rc;
+}
+
 static int rust_compare(struct rl_bench_session *s)
 {
 	char bin[4096], why[512];
@@ -239,61 +389,21 @@ static int rust_compare(struct rl_bench_session *s)
 		rl_bench_print_skip(s, "rust-compare", why);
 		return RL_OK;
 	}
-
-	/* The C side of each pair, unless this run measured it already. */
-	for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-		const struct rl_bench *b = rl_bench_find(pairs[i].c);
-		if (!b || rl_bench_session_get(s, pairs[i].c, 1))
-			continue;
-		int rc = rl_bench_measure(s, b, 1);
-		if (rc != RL_OK)
-			return rc;
-	}
-
-	const struct rl_bench_opts *o = s->opts;
-	char samples[32], ms[32], warm[32];
-	snprintf(samples, sizeof samples, "%zu", o->samples);
-	snprintf(ms, sizeof ms, "%g", o->sample_ms);
-	snprintf(warm, sizeof warm, "%g", o->warmup_ms);
-	char *argv[] = {bin, "--samples", samples, "--time-per-sample", ms, "--warmup", warm, NULL};
-	rl_bench_progress(s, "rust-compare: running %s", bin);
-	char *out = NULL;
-	int st = run_child(argv, &out, pin_cpu(s));
-	if (st != 0 || !out) {
-		free(out);
-		rl_bench_print_skip(s, "rust-compare", "the Rust program failed to run");
+	struct server sv;
+	if (server_start(&sv, bin, pin_cpu(s)) != 0) {
+		rl_bench_print_skip(s, "rust-compare", "could not start the Rust program");
 		return RL_OK;
 	}
-
-	double *ns = malloc(o->samples * sizeof *ns), *cyc = malloc(o->samples * sizeof *cyc);
-	int rc = ns && cyc ? RL_OK : RL_ENOMEM;
-	for (char *line = out; rc == RL_OK && line && *line;) {
-		char *next = strchr(line, '\n');
-		if (next)
-			*next++ = 0;
-		char name[64];
-		unsigned long long iters;
-		int off = 0;
-		if (sscanf(line, "RUST name=%63s iters=%llu %n", name, &iters, &off) == 2 && off > 0 &&
-		    !strncmp(line + off, "ns=", 3)) {
-			const char *p = line + off + 3;
-			size_t n = parse_list(p, ns, o->samples);
-			const char *c = strstr(p, "cycles=");
-			size_t nc = c ? parse_list(c + 7, cyc, o->samples) : 0;
-			char row[80];
-			const char *series = name;
-			for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-				if (!strcmp(pairs[i].rust, name))
-					series = pairs[i].series;
-			snprintf(row, sizeof row, "rust:%s", name);
-			if (n > 0)
-				rc = rl_bench_session_add(s, row, series, 1, iters, ns, n, nc == n ? cyc : NULL);
-		}
-		line = next;
-	}
-	free(ns);
-	free(cyc);
-	free(out);
+	/* A server that dies must not kill racelab with SIGPIPE. */
+	void (*old_pipe)(int) = signal(SIGPIPE, SIG_IGN);
+	int rc = RL_OK;
+	bool rust_failed = false;
+	for (size_t k = 0; rc == RL_OK && !rust_failed && k < sizeof pairs / sizeof pairs[0]; k++)
+		rc = compare_pair(s, &sv, k, &rust_failed);
+	server_stop(&sv);
+	signal(SIGPIPE, old_pipe);
+	if (rc == RL_OK && rust_failed)
+		rl_bench_print_skip(s, "rust-compare", "the Rust program stopped answering");
 	return rc;
 }
 

@@ -4,6 +4,7 @@
 //!
 //! Build: rustc -O --edition 2021 -o rust-compare compare.rs
 //! Run:   rust-compare [--samples N] [--time-per-sample MS] [--warmup MS]
+//!        rust-compare --serve
 //!
 //! Method (the same as bench/harness.c): calibrate the batch until one sample
 //! lasts about --time-per-sample, warm up for --warmup ms at that batch size,
@@ -11,9 +12,16 @@
 //! bodies match the C benchmarks: clone, black_box (an escape with a memory
 //! clobber, like rl_bench_escape), drop; lock, black_box the value, unlock.
 //!
-//! Output, one line per benchmark (read by bench/rust.c):
+//! Output, one line per benchmark:
 //!   RUST name=rc-clone-drop iters=N ns=a,b,c cycles=a,b,c
 //! cycles are rdtsc reference cycles per op (empty off x86-64).
+//!
+//! --serve is what `racelab bench rust-compare` uses: it reads commands on
+//! stdin and answers one line each, so that the C side can alternate C and
+//! Rust samples and a busy machine slows both alike:
+//!   cal NAME MS    -> iters N            (calibrate a batch to MS milliseconds)
+//!   run NAME ITERS -> ns X cycles Y      (one batch; per-op figures)
+//! NAME is rc-clone-drop, arc-clone-drop or mutex-lock-unlock.
 
 use std::hint::black_box;
 use std::rc::Rc;
@@ -46,12 +54,12 @@ fn batch<F: FnMut(u64)>(f: &mut F, iters: u64) -> (f64, f64) {
     (ns, c1.wrapping_sub(c0) as f64)
 }
 
-fn measure<F: FnMut(u64)>(name: &str, o: &Opts, mut f: F) {
-    let target = o.sample_ms * 1e6;
+/// Grow the batch until one lasts about `target` ns; the batch size.
+fn calibrate<F: FnMut(u64)>(f: &mut F, target: f64) -> u64 {
     let mut iters: u64 = 1;
     let mut elapsed;
     loop {
-        elapsed = batch(&mut f, iters).0;
+        elapsed = batch(f, iters).0;
         if elapsed >= 0.8 * target {
             break;
         }
@@ -66,6 +74,11 @@ fn measure<F: FnMut(u64)>(name: &str, o: &Opts, mut f: F) {
     if per > 0.0 {
         iters = ((target / per) as u64).max(1);
     }
+    iters
+}
+
+fn measure<F: FnMut(u64)>(name: &str, o: &Opts, mut f: F) {
+    let iters = calibrate(&mut f, o.sample_ms * 1e6);
     let w0 = Instant::now();
     loop {
         batch(&mut f, iters);
@@ -113,7 +126,81 @@ fn parse_args() -> Result<Opts, String> {
     Ok(o)
 }
 
+struct Subjects {
+    rc: Rc<u64>,
+    arc: Arc<u64>,
+    m: Mutex<u64>,
+}
+
+// Rc<u64>: clone is a plain increment (with Rust's overflow check).
+fn rc_loop(s: &Subjects, n: u64) {
+    for _ in 0..n {
+        let c = Rc::clone(&s.rc);
+        black_box(&c);
+        drop(c);
+    }
+}
+
+// Arc<u64>: fetch_add Relaxed, then fetch_sub Release (+ Acquire on the last).
+fn arc_loop(s: &Subjects, n: u64) {
+    for _ in 0..n {
+        let c = Arc::clone(&s.arc);
+        black_box(&c);
+        drop(c);
+    }
+}
+
+// Mutex<u64>, uncontended: the futex mutex's fast paths (one CAS, one swap).
+fn mutex_loop(s: &Subjects, n: u64) {
+    for _ in 0..n {
+        let g = s.m.lock().unwrap();
+        black_box(&*g);
+        drop(g);
+    }
+}
+
+fn lookup(name: &str) -> Option<fn(&Subjects, u64)> {
+    match name {
+        "rc-clone-drop" => Some(rc_loop),
+        "arc-clone-drop" => Some(arc_loop),
+        "mutex-lock-unlock" => Some(mutex_loop),
+        _ => None,
+    }
+}
+
+fn serve(s: &Subjects) {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    for line in stdin.lock().lines() {
+        let Ok(line) = line else { break };
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (Some(cmd), Some(name), Some(arg)) = (words.first(), words.get(1), words.get(2)) else {
+            println!("error bad command");
+            continue;
+        };
+        let Some(body) = lookup(name) else {
+            println!("error unknown benchmark");
+            continue;
+        };
+        let mut f = |n: u64| body(s, n);
+        match (*cmd, arg.parse::<f64>()) {
+            ("cal", Ok(ms)) if ms > 0.0 => println!("iters {}", calibrate(&mut f, ms * 1e6)),
+            ("run", Ok(iters)) if iters >= 1.0 => {
+                let iters = iters as u64;
+                let (ns, c) = batch(&mut f, iters);
+                println!("ns {:.6} cycles {:.6}", ns / iters as f64, c / iters as f64);
+            }
+            _ => println!("error bad command"),
+        }
+    }
+}
+
 fn main() {
+    let s = Subjects { rc: Rc::new(0), arc: Arc::new(0), m: Mutex::new(0) };
+    if std::env::args().nth(1).as_deref() == Some("--serve") {
+        serve(&s);
+        return;
+    }
     let o = match parse_args() {
         Ok(o) => o,
         Err(e) => {
@@ -121,34 +208,8 @@ fn main() {
             std::process::exit(2);
         }
     };
-
-    // Rc<u64>: clone is a plain increment (with Rust's overflow check).
-    let rc = Rc::new(0u64);
-    measure("rc-clone-drop", &o, |n| {
-        for _ in 0..n {
-            let c = Rc::clone(&rc);
-            black_box(&c);
-            drop(c);
-        }
-    });
-
-    // Arc<u64>: fetch_add Relaxed, then fetch_sub Release (+ Acquire on the last).
-    let arc = Arc::new(0u64);
-    measure("arc-clone-drop", &o, |n| {
-        for _ in 0..n {
-            let c = Arc::clone(&arc);
-            black_box(&c);
-            drop(c);
-        }
-    });
-
-    // Mutex<u64>, uncontended: the futex mutex's fast paths (one CAS, one swap).
-    let m = Mutex::new(0u64);
-    measure("mutex-lock-unlock", &o, |n| {
-        for _ in 0..n {
-            let g = m.lock().unwrap();
-            black_box(&*g);
-            drop(g);
-        }
-    });
+    for name in ["rc-clone-drop", "arc-clone-drop", "mutex-lock-unlock"] {
+        let body = lookup(name).expect("known name");
+        measure(name, &o, |n| body(&s, n));
+    }
 }
