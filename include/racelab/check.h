@@ -158,7 +158,13 @@ bool rl_check_quarantine_active(void);
  * >= 1, RL_OWNER_DEAD included), so that case lands in the slow path too,
  * which assigns it.
  */
+#ifndef RL_NO_OWNER_CHECKS
 #define RL__OWNER_SLOW(owner) (((owner) ^ rl__tid_tls) | rl__probe_active)
+#else
+/* A translation unit compiled with -DRL_NO_OWNER_CHECKS inlines fast paths
+ * without the owner test (the benchmark's "unchecked" baseline). */
+#define RL__OWNER_SLOW(owner) ((void)(owner), rl__probe_active)
+#endif
 
 /* A dead box kept by the quarantine. */
 struct rl__qrec;
