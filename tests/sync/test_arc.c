@@ -491,7 +491,7 @@ static void test_arc_concurrent_clone_drop_keeps_exact_counts(void **state)
 struct flip_arg {
 	rl_arc *strong; /* the worker's reference */
 	_Atomic bool stop;
-	long flips;
+	_Atomic long flips;
 	long failed_upgrades;
 };
 
@@ -519,13 +519,14 @@ static void *flip_worker(void *arg)
 			f->failed_upgrades++; /* impossible: main holds a strong reference */
 			return NULL;
 		}
-		f->flips++;
+		atomic_fetch_add_explicit(&f->flips, 1, memory_order_relaxed);
 	}
 	rl_arc_drop(s);
 	return NULL;
 }
 
 #define GET_MUT_ITERS 300000
+#define GET_MUT_MIN_FLIPS 10000
 
 static void test_arc_get_mut_is_never_unique_against_weak_flips(void **state)
 {
@@ -534,7 +535,12 @@ static void test_arc_get_mut_is_never_unique_against_weak_flips(void **state)
 	struct flip_arg f = {.strong = rl_arc_clone(a)};
 	rl_thread *t = spawn(flip_worker, &f, "flipper");
 	long unique = 0;
-	for (long i = 0; i < GET_MUT_ITERS; i++) {
+	/* Overlap the flipper for real: wait until it runs, and keep going
+	 * until it has flipped many times (a hang here is a failure too). */
+	while (atomic_load_explicit(&f.flips, memory_order_relaxed) == 0)
+		;
+	for (long i = 0; i < GET_MUT_ITERS ||
+	     atomic_load_explicit(&f.flips, memory_order_relaxed) < GET_MUT_MIN_FLIPS; i++) {
 		int64_t *p = rl_arc_get_mut(a);
 		if (p) {
 			unique++;
@@ -544,7 +550,7 @@ static void test_arc_get_mut_is_never_unique_against_weak_flips(void **state)
 	atomic_store(&f.stop, true);
 	join(t);
 	assert_int_equal(f.failed_upgrades, 0);
-	assert_true(f.flips > 0);
+	assert_true(atomic_load(&f.flips) >= GET_MUT_MIN_FLIPS);
 	assert_int_equal(unique, 0);
 	/* The flipper has dropped everything: now get_mut must succeed. */
 	assert_non_null(rl_arc_get_mut(a));
