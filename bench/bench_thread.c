@@ -49,6 +49,7 @@ const struct rl_bench rl_bench_rl_spawn_2m = {
 	.series = "rl thread spawn+join 2 MiB",
 	.what = "rl_thread_spawn + rl_thread_join, 2 MiB stack (Rust's default)",
 	.run = run_rl_spawn_2m,
+	.pair = "pthread-spawn-join-2m",
 };
 
 const struct rl_bench rl_bench_rl_spawn_8m = {
@@ -56,4 +57,5 @@ const struct rl_bench rl_bench_rl_spawn_8m = {
 	.series = "rl thread spawn+join 8 MiB",
 	.what = "rl_thread_spawn + rl_thread_join, 8 MiB stack",
 	.run = run_rl_spawn_8m,
+	.pair = "pthread-spawn-join-8m",
 };

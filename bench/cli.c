@@ -27,7 +27,7 @@
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 #define DEFAULT_SAMPLE_MS 20.0
-#define DEFAULT_SAMPLES 12
+#define DEFAULT_SAMPLES 15
 #define MAX_SAMPLES 100000u
 #define MAX_SAMPLE_MS 60000.0
 
@@ -44,7 +44,7 @@ static const char usage_text[] =
 	"  --threads LIST          thread counts for threaded benchmarks, e.g. 1,2,4\n"
 	"                          (default: powers of two up to the CPU count, and it)\n"
 	"  --time-per-sample MS    length of one sample in milliseconds (default 20)\n"
-	"  --samples N             samples kept per measurement (default 12)\n"
+	"  --samples N             samples kept per measurement (default 15)\n"
 	"  --warmup MS             warm-up after calibration (default: one sample)\n"
 	"  --pin                   pin timed thread i to allowed CPU i mod n\n"
 	"  --rust                  also run rust-compare (Rust's Rc, Arc, Mutex side by side)\n"
@@ -344,6 +344,32 @@ static void list_benchmarks(void)
  * rl_bench_main
  * ---------------------------------------------------------------------- */
 
+static bool selected(const struct rl_bench *b, const struct rl_bench **sel, size_t nsel)
+{
+	for (size_t i = 0; i < nsel; i++)
+		if (sel[i] == b)
+			return true;
+	return false;
+}
+
+/*
+ * Pairs measured together. As the reference (@as_reference): the selected
+ * benchmark that names @b as its pair. Otherwise: @b's own pair, if selected
+ * (then @b is skipped here, measured with its reference).
+ */
+static const struct rl_bench *pair_of(const struct rl_bench *b, const struct rl_bench **sel,
+				      size_t nsel, bool as_reference)
+{
+	if (!as_reference) {
+		const struct rl_bench *ref = b->pair ? rl_bench_find(b->pair) : NULL;
+		return ref && selected(ref, sel, nsel) ? ref : NULL;
+	}
+	for (size_t i = 0; i < nsel; i++)
+		if (sel[i]->pair && !strcmp(sel[i]->pair, b->name))
+			return sel[i];
+	return NULL;
+}
+
 static int run(struct rl_bench_session *s, const struct rl_bench **sel, size_t nsel)
 {
 	const struct rl_bench_opts *o = s->opts;
@@ -370,18 +396,24 @@ static int run(struct rl_bench_session *s, const struct rl_bench **sel, size_t n
 			}
 			continue;
 		}
+		/* A benchmark whose reference is selected too was measured with it. */
+		if (pair_of(b, sel, nsel, false))
+			continue;
+		const struct rl_bench *partner = pair_of(b, sel, nsel, true);
 		size_t nt = b->flags & RL_BENCH_THREADS ? o->nthreads : 1;
 		for (size_t k = 0; k < nt; k++) {
 			unsigned t = b->flags & RL_BENCH_THREADS ? o->threads[k] : 1;
-			s->step++;
-			int rc = rl_bench_measure(s, b, t);
+			s->step += partner ? 2 : 1;
+			size_t before = s->nres;
+			int rc = partner ? rl_bench_measure_pair(s, b, partner, t) : rl_bench_measure(s, b, t);
 			if (rc != RL_OK) {
 				if (s->progress)
 					fputs("\r\033[K", stderr);
 				fprintf(stderr, "racelab bench: %s threads=%u: %s\n", b->name, t, rl_strerror(rc));
 				return EXIT_FAIL;
 			}
-			rl_bench_print_row(s, &s->res[s->nres - 1]);
+			for (size_t r = before; r < s->nres; r++)
+				rl_bench_print_row(s, &s->res[r]);
 		}
 	}
 	if (s->progress)

@@ -511,44 +511,88 @@ void rl_bench_runner_close(struct rl_bench_runner *r)
 	free(r);
 }
 
-int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads)
+/* Samples of one benchmark while it is being measured. */
+struct track {
+	const struct rl_bench *b;
+	struct rl_bench_runner *run;
+	double *ns, *cpu, *cyc, *overlap;
+};
+
+/*
+ * Measure @nb benchmarks (1 or 2) with @threads threads. With two, both are
+ * calibrated and warmed up, then their samples alternate A B, B A, A B, ...
+ * so that the machine's load drifting during the run moves both alike and
+ * their ratio stays fair. Results are appended in the order given.
+ */
+static int measure_interleaved(struct rl_bench_session *s, const struct rl_bench *const *bs,
+			       size_t nb, unsigned threads)
 {
 	const struct rl_bench_opts *o = s->opts;
 	size_t n = o->samples;
-	double *ns = malloc(n * sizeof *ns), *cpu = malloc(n * sizeof *cpu);
-	double *cyc = malloc(n * sizeof *cyc), *overlap = malloc(n * sizeof *overlap);
-	int rc = ns && cpu && cyc && overlap ? RL_OK : RL_ENOMEM;
-	struct rl_bench_runner *run = NULL;
-	if (rc == RL_OK)
-		rc = rl_bench_runner_open(s, b, threads, &run);
+	struct track t[2];
+	int rc = RL_OK;
+	memset(t, 0, sizeof t);
+	for (size_t k = 0; k < nb; k++) {
+		t[k].b = bs[k];
+		t[k].ns = malloc(n * sizeof(double));
+		t[k].cpu = malloc(n * sizeof(double));
+		t[k].cyc = malloc(n * sizeof(double));
+		t[k].overlap = malloc(n * sizeof(double));
+		if (!t[k].ns || !t[k].cpu || !t[k].cyc || !t[k].overlap)
+			rc = RL_ENOMEM;
+	}
+	for (size_t k = 0; k < nb && rc == RL_OK; k++)
+		rc = rl_bench_runner_open(s, t[k].b, threads, &t[k].run);
 	for (size_t i = 0; rc == RL_OK && i < n; i++) {
-		struct rl_bench_sample sm = {0, 0, 0, 0};
-		rl_bench_progress(s, "%s threads=%u: sample %zu/%zu", b->name, threads, i + 1, n);
-		rc = rl_bench_runner_sample(run, &sm);
-		ns[i] = sm.ns;
-		cpu[i] = sm.cpu_ns;
-		cyc[i] = sm.cycles;
-		overlap[i] = sm.overlap;
+		for (size_t j = 0; j < nb && rc == RL_OK; j++) {
+			struct track *tk = &t[i % 2 ? nb - 1 - j : j];
+			struct rl_bench_sample sm = {0, 0, 0, 0};
+			rl_bench_progress(s, "%s threads=%u: sample %zu/%zu", tk->b->name, threads, i + 1, n);
+			rc = rl_bench_runner_sample(tk->run, &sm);
+			tk->ns[i] = sm.ns;
+			tk->cpu[i] = sm.cpu_ns;
+			tk->cyc[i] = sm.cycles;
+			tk->overlap[i] = sm.overlap;
+		}
 	}
-	uint64_t iters = run ? rl_bench_runner_iters(run) : 0;
-	rl_bench_runner_close(run);
-	struct rl_bench_stats ov;
-	if (rc == RL_OK)
-		rc = rl_bench_stats_compute(overlap, n, &ov);
-	if (rc == RL_OK)
-		rc = rl_bench_session_add(s, b->name, b->series, threads, iters, ns, n, cpu,
-					  rl_bench_have_cycles() ? cyc : NULL);
-	if (rc == RL_OK) {
-		struct rl_bench_result *r = &s->res[s->nres - 1];
-		r->bench = b;
-		r->plot = (b->flags & RL_BENCH_THREADS) != 0;
-		r->overlap = ov.median;
+	uint64_t iters[2] = {0, 0};
+	for (size_t k = 0; k < nb; k++) {
+		iters[k] = t[k].run ? rl_bench_runner_iters(t[k].run) : 0;
+		rl_bench_runner_close(t[k].run);
 	}
-	free(ns);
-	free(cpu);
-	free(cyc);
-	free(overlap);
+	for (size_t k = 0; k < nb && rc == RL_OK; k++) {
+		struct rl_bench_stats ov;
+		rc = rl_bench_stats_compute(t[k].overlap, n, &ov);
+		if (rc == RL_OK)
+			rc = rl_bench_session_add(s, t[k].b->name, t[k].b->series, threads, iters[k],
+						  t[k].ns, n, t[k].cpu,
+						  rl_bench_have_cycles() ? t[k].cyc : NULL);
+		if (rc == RL_OK) {
+			struct rl_bench_result *r = &s->res[s->nres - 1];
+			r->bench = t[k].b;
+			r->plot = (t[k].b->flags & RL_BENCH_THREADS) != 0;
+			r->overlap = ov.median;
+		}
+	}
+	for (size_t k = 0; k < nb; k++) {
+		free(t[k].ns);
+		free(t[k].cpu);
+		free(t[k].cyc);
+		free(t[k].overlap);
+	}
 	return rc;
+}
+
+int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads)
+{
+	return measure_interleaved(s, &b, 1, threads);
+}
+
+int rl_bench_measure_pair(struct rl_bench_session *s, const struct rl_bench *a,
+			  const struct rl_bench *b, unsigned threads)
+{
+	const struct rl_bench *bs[2] = {a, b};
+	return measure_interleaved(s, bs, 2, threads);
 }
 
 int rl_bench_session_add(struct rl_bench_session *s, const char *name, const char *series,

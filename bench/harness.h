@@ -110,6 +110,10 @@ struct rl_bench {
 	void (*teardown)(void *shared, unsigned nthreads);
 	/* RL_BENCH_CUSTOM: produce results with rl_bench_session_add(). */
 	int (*custom)(struct rl_bench_session *s);
+	/* The reference this one is compared with (a target ratio): when both
+	 * are selected they are measured together, samples alternating. Set on
+	 * the later of the two in the registry; same thread counts. */
+	const char *pair;
 };
 
 /* The registry, in run order. */
@@ -209,6 +213,12 @@ struct rl_bench_session {
 /* Measure @b with @threads timed threads and append the result. Return RL_OK
  * or a negative status (the benchmark could not run). */
 int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads);
+
+/* Measure @a and @b together, their samples alternating (A B, B A, ...), so
+ * that their ratio does not depend on when each ran; appends @a's result,
+ * then @b's. */
+int rl_bench_measure_pair(struct rl_bench_session *s, const struct rl_bench *a,
+			  const struct rl_bench *b, unsigned threads);
 
 /* Append a result from per-sample figures (ns/op; CPU ns/op and cycles/op
  * may be NULL). Copies the arrays; computes the statistics. */

@@ -20,7 +20,7 @@ const char *rl_bench_fmt_num(double v, char *buf, size_t len)
 {
 	if (!isfinite(v))
 		snprintf(buf, len, "n/a");
-	else if (fabs(v) >= 1000)
+	else if (fabs(v) >= 999.5) /* "%.3g" would print 1e+03 */
 		snprintf(buf, len, "%.0f", v);
 	else
 		snprintf(buf, len, "%.3g", v);
@@ -189,9 +189,8 @@ void rl_bench_print_warnings(struct rl_bench_session *s)
 			if (!header)
 				fputc('\n', s->out);
 			header = true;
-			fprintf(s->out, "warning: %s threads=%u: the medians of %u consecutive sample blocks "
-				"differ by %.0f%% (> %.0f%%): the machine was busy or the operation is noisy; "
-				"rerun on an idle machine, with more samples or --pin\n",
+			fprintf(s->out, "warning: %s threads=%u: unstable: medians of %u sample blocks differ "
+				"by %.0f%% (> %.0f%%); rerun on an idle machine\n",
 				r->name, r->threads, RL_BENCH_BLOCKS, 100 * r->spread,
 				100 * RL_BENCH_STABLE_SPREAD);
 		}
@@ -200,9 +199,9 @@ void rl_bench_print_warnings(struct rl_bench_session *s)
 			if (!header)
 				fputc('\n', s->out);
 			header = true;
-			fprintf(s->out, "warning: %s threads=%u: the threads ran side by side only %.2f of "
-				"%u possible (another process had the CPUs?): this row understates "
-				"contention\n", r->name, r->threads, r->overlap, can);
+			fprintf(s->out, "warning: %s threads=%u: threads overlapped %.2f of %u: another "
+				"process had the CPUs; contention is understated\n", r->name, r->threads,
+				r->overlap, can);
 		}
 		if (r->timer_overhead > 0.01) {
 			if (!header)

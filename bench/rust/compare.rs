@@ -98,7 +98,7 @@ fn measure<F: FnMut(u64)>(name: &str, o: &Opts, mut f: F) {
 }
 
 fn parse_args() -> Result<Opts, String> {
-    let mut o = Opts { samples: 12, sample_ms: 20.0, warmup_ms: 20.0 };
+    let mut o = Opts { samples: 15, sample_ms: 20.0, warmup_ms: 20.0 };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < args.len() {

@@ -201,6 +201,7 @@ static void test_numbers_print_with_three_significant_digits(void **state)
 	assert_string_equal(rl_bench_fmt_num(0.51234, buf, sizeof buf), "0.512");
 	assert_string_equal(rl_bench_fmt_num(12.345, buf, sizeof buf), "12.3");
 	assert_string_equal(rl_bench_fmt_num(999.4, buf, sizeof buf), "999");
+	assert_string_equal(rl_bench_fmt_num(999.7, buf, sizeof buf), "1000");
 	assert_string_equal(rl_bench_fmt_num(45600.4, buf, sizeof buf), "45600");
 	assert_string_equal(rl_bench_fmt_num(NAN, buf, sizeof buf), "n/a");
 }
