@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include <racelab/hooks.h>
+#include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
@@ -53,6 +54,7 @@ struct rl_thread {
 	size_t stack_size;
 	uint32_t id;
 	bool is_main;    /* the runtime's "main": a panic exits with 101 */
+	bool probed;     /* spawned while probes were attached (probe.h) */
 	char name[NAME_MAX_LEN + 1];
 };
 
@@ -346,7 +348,14 @@ static void *thread_main(void *p)
 		}
 	}
 
+	/* Probes: the spawn -> start edge; the scheduler holds the child here
+	 * until it is first picked. */
+	if (t->probed)
+		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_START, .addr = t, .name = "thread start" });
 	run_body(t);
+	/* Probes: the exit -> join edge; hands the scheduler's baton on. */
+	if (t->probed)
+		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_EXIT, .addr = t, .name = "thread exit" });
 	ts.guard_hi = 0;
 
 	if (alt) {
@@ -399,9 +408,19 @@ static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_o
 	else
 		snprintf(t->name, sizeof t->name, "<unnamed>");
 
+	/* Probes: announce the child before it exists, so the scheduler can
+	 * number it deterministically and the detector starts it from our clock. */
+	rl_probe_ev pev = { .op = RL_PROBE_SPAWN, .addr = t, .kind = t->name, .name = "rl_thread_spawn" };
+	t->probed = RL_UNLIKELY(rl__probe_active != 0);
+	if (t->probed)
+		rl__probe(&pev);
 	err = pthread_create(&t->pt, &attr, thread_main, t);
 	pthread_attr_destroy(&attr);
 	if (err != 0) {
+		if (t->probed) {
+			pev.op = RL_PROBE_SPAWN_FAILED;
+			rl__probe(&pev);
+		}
 		free(t);
 		return err == EAGAIN ? RL_EAGAIN : err == ENOMEM ? RL_ENOMEM : RL_EINVAL;
 	}
@@ -418,7 +437,13 @@ int rl_thread_join(rl_thread *t, void **ret)
 {
 	if (!t)
 		return RL_EINVAL;
+	/* Probes: under the scheduler, enter waits until @t has exited. RL_EDEADLK
+	 * means a deadlock released every thread: @t ends too, so join anyway. */
+	rl_probe_ev pev = { .op = RL_PROBE_JOIN, .addr = t, .name = "rl_thread_join" };
+	if (t->probed && RL_UNLIKELY(rl__probe_active != 0))
+		rl__probe_enter(&pev);
 	int err = pthread_join(t->pt, NULL);
+	rl__probe_exit(&pev); /* no-op unless the enter above ran */
 	if (err != 0)
 		return err == EDEADLK ? RL_EDEADLK : RL_EINVAL;
 	int status = RL_OK;

@@ -1,0 +1,992 @@
+/* detect.c — racelab's happens-before race detector.
+ *
+ * Owns: vector clocks per thread and per sync object, the FastTrack state of
+ * every plain (non-atomic) location the primitives touch, per-thread access
+ * histories, race reports. Invariant: every function runs under the probe
+ * layer's detector lock, and each event is processed atomically with the
+ * memory operation it describes (core/probe.c brackets both).
+ *
+ * The algorithm
+ * -------------
+ * Happens-before is tracked with vector clocks (Lamport; Mattern): thread t
+ * keeps C_t, where C_t[u] is the last step of thread u that t has
+ * synchronised with; C_t[t] is t's own epoch, bumped after every release it
+ * performs. Sync objects keep the clock their last release published:
+ *   - a mutex: unlock copies C_t into it, lock joins it into C_t;
+ *   - an atomic location L keeps the clock of its release sequence, L.rel: a
+ *     release store replaces it with C_t; a relaxed store replaces it with the
+ *     clock of t's last release fence (or empties it); an RMW *joins* into it
+ *     (an RMW continues the release sequence it reads from, C++20 [intro.races]);
+ *     an acquire load joins L.rel into C_t; a relaxed load joins it into t's
+ *     pending-acquire clock, which an acquire fence later joins into C_t. That
+ *     is exactly how Arc's drop synchronises: fetch_sub(Release) on every
+ *     owner, then fence(Acquire) on the last one ([atomics.fences]). A
+ *     fence-blind detector (TSan) flags it; this one does not;
+ *   - RCU: a publish is a release store to the cell, a dereference an acquire
+ *     load of it; a reader's unlock joins C_t into the domain's clock and the
+ *     end of a grace period joins the domain's clock into the writer's C_t
+ *     (coarse, like liburcu's own TSan annotations: every reader section that
+ *     ended before the grace period ended is ordered before what follows);
+ *   - threads: the child starts with a copy of the parent's clock; join joins
+ *     the child's final clock into the joiner's.
+ * All atomics execute under the detector lock, in one total order, so a load
+ * always reads the latest store: the detector models no stale reads. SeqCst
+ * counts as AcqRel.
+ *
+ * Plain locations use FastTrack (Flanagan & Freund, PLDI 2009): the last write
+ * is an epoch c@t (thread t at its step c); the reads are an epoch as long as
+ * they are totally ordered, and a read vector clock only once two unordered
+ * reads exist ("read-shared"); the next write collapses it again. A write
+ * races with an earlier access whose epoch c@u is not covered by the writer's
+ * clock (c > C_t[u]); a read races only with the last write. Most checks are
+ * O(1) epoch comparisons. The state of a location is 16 bytes, its address
+ * included:
+ *	word a: address >> 2 (46 bits) | W.tid (8) | R.tid (8) | R-shared (1) | 0
+ *	word b: W.clock (32) | R.clock (32), or the read-VC pool index when shared
+ * so locations are tracked at 4-byte granularity, threads are 8-bit ids (at
+ * most RL_PROBE_MAX_THREADS per session) and clocks 32 bits.
+ *
+ * Reports name both accesses. The earlier one is found in its thread's history
+ * ring (the last `history` plain accesses, with operation, site and object
+ * kind), the way TSan restores the previous stack from its trace. A report is
+ * made once per (location, unordered pair of call sites); later racy accesses
+ * only bump its count.
+ */
+#include "detect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <racelab/status.h>
+
+#define FATAL(...)                                                           \
+	do {                                                                 \
+		fprintf(stderr, "racelab: fatal: ");                         \
+		fprintf(stderr, __VA_ARGS__);                                \
+		fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);           \
+		abort();                                                     \
+	} while (0)
+
+/* ---- vector clocks ---- */
+
+static void vc_grow(struct rl__vc *v, uint32_t n)
+{
+	if (n <= v->cap) {
+		if (n > v->n) {
+			memset(v->c + v->n, 0, (n - v->n) * sizeof(*v->c));
+			v->n = n;
+		}
+		return;
+	}
+	uint32_t cap = v->cap ? v->cap : 4;
+	while (cap < n)
+		cap *= 2;
+	uint32_t *c = realloc(v->c, cap * sizeof(*c));
+	if (!c)
+		FATAL("out of memory in the race detector");
+	memset(c + v->n, 0, (n - v->n) * sizeof(*c));
+	v->c = c;
+	v->cap = cap;
+	v->n = n;
+}
+
+static inline uint32_t vc_get(const struct rl__vc *v, unsigned i)
+{
+	return i < v->n ? v->c[i] : 0;
+}
+
+static void vc_set(struct rl__vc *v, unsigned i, uint32_t x)
+{
+	if (i >= v->n)
+		vc_grow(v, i + 1);
+	v->c[i] = x;
+}
+
+static void vc_join(struct rl__vc *dst, const struct rl__vc *src)
+{
+	if (src->n > dst->n)
+		vc_grow(dst, src->n);
+	for (uint32_t i = 0; i < src->n; i++)
+		if (src->c[i] > dst->c[i])
+			dst->c[i] = src->c[i];
+}
+
+static void vc_copy(struct rl__vc *dst, const struct rl__vc *src)
+{
+	if (src->n > dst->n)
+		vc_grow(dst, src->n);
+	memcpy(dst->c, src->c, src->n * sizeof(*src->c));
+	memset(dst->c + src->n, 0, (dst->n - src->n) * sizeof(*dst->c));
+}
+
+static void vc_clear(struct rl__vc *v)
+{
+	if (v->n)
+		memset(v->c, 0, v->n * sizeof(*v->c));
+}
+
+static void vc_free(struct rl__vc *v)
+{
+	free(v->c);
+	v->c = NULL;
+	v->n = v->cap = 0;
+}
+
+/* ---- address map ---- */
+
+static inline uint32_t hash_ptr(uintptr_t k, uint32_t cap)
+{
+	return (uint32_t)(((uint64_t)k * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (cap - 1);
+}
+
+static bool amap_grow(struct rl__amap *m)
+{
+	uint32_t ncap = m->cap ? m->cap * 2 : 64;
+	uintptr_t *k = calloc(ncap, sizeof(*k));
+	uint64_t *v = calloc(ncap, sizeof(*v));
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return false;
+	}
+	for (uint32_t i = 0; i < m->cap; i++) {
+		if (!m->keys[i])
+			continue;
+		uint32_t j = hash_ptr(m->keys[i], ncap);
+		while (k[j])
+			j = (j + 1) & (ncap - 1);
+		k[j] = m->keys[i];
+		v[j] = m->vals[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	m->keys = k;
+	m->vals = v;
+	m->cap = ncap;
+	return true;
+}
+
+uint64_t *rl__amap_get(struct rl__amap *m, uintptr_t key, bool insert)
+{
+	if (m->cap) {
+		uint32_t i = hash_ptr(key, m->cap);
+		for (; m->keys[i]; i = (i + 1) & (m->cap - 1))
+			if (m->keys[i] == key)
+				return &m->vals[i];
+	}
+	if (!insert)
+		return NULL;
+	if ((m->n + 1) * 2 > m->cap && !amap_grow(m))
+		return NULL;
+	uint32_t i = hash_ptr(key, m->cap);
+	while (m->keys[i])
+		i = (i + 1) & (m->cap - 1);
+	m->keys[i] = key;
+	m->vals[i] = 0;
+	m->n++;
+	return &m->vals[i];
+}
+
+bool rl__amap_del(struct rl__amap *m, uintptr_t key, uint64_t *val)
+{
+	if (!m->cap)
+		return false;
+	uint32_t mask = m->cap - 1, i = hash_ptr(key, m->cap);
+	while (m->keys[i] != key) {
+		if (!m->keys[i])
+			return false;
+		i = (i + 1) & mask;
+	}
+	if (val)
+		*val = m->vals[i];
+	/* Backward-shift deletion keeps every probe chain unbroken. */
+	for (uint32_t j = i;;) {
+		j = (j + 1) & mask;
+		if (!m->keys[j])
+			break;
+		uint32_t h = hash_ptr(m->keys[j], m->cap);
+		bool stays = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
+		if (!stays) {
+			m->keys[i] = m->keys[j];
+			m->vals[i] = m->vals[j];
+			i = j;
+		}
+	}
+	m->keys[i] = 0;
+	m->vals[i] = 0;
+	m->n--;
+	return true;
+}
+
+void rl__amap_free(struct rl__amap *m)
+{
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- FastTrack location table: 16 bytes per location ---- */
+
+struct loc {
+	uint64_t a; /* key << 18 | wtid << 10 | rtid << 2 | shared << 1 */
+	uint64_t b; /* wclk << 32 | rclk-or-pool-index */
+};
+_Static_assert(sizeof(struct loc) == 16, "detector state per location must stay 16 bytes");
+
+#define LOC_KEY(addr) ((uint64_t)(uintptr_t)(addr) >> 2)
+#define LOC_KEY_MAX (UINT64_C(1) << 46)
+
+static inline uint64_t loc_key(const struct loc *l) { return l->a >> 18; }
+static inline unsigned loc_wtid(const struct loc *l) { return (unsigned)(l->a >> 10) & 0xff; }
+static inline unsigned loc_rtid(const struct loc *l) { return (unsigned)(l->a >> 2) & 0xff; }
+static inline bool loc_shared(const struct loc *l) { return (l->a >> 1) & 1; }
+static inline uint32_t loc_wclk(const struct loc *l) { return (uint32_t)(l->b >> 32); }
+static inline uint32_t loc_rclk(const struct loc *l) { return (uint32_t)l->b; }
+
+static inline void loc_set_w(struct loc *l, unsigned tid, uint32_t clk)
+{
+	l->a = (l->a & ~(UINT64_C(0xff) << 10)) | ((uint64_t)tid << 10);
+	l->b = (l->b & UINT64_C(0xffffffff)) | ((uint64_t)clk << 32);
+}
+
+static inline void loc_set_r(struct loc *l, unsigned tid, uint32_t clk_or_idx, bool shared)
+{
+	l->a = (l->a & ~(UINT64_C(0x1ff) << 1)) | ((uint64_t)tid << 2) | ((uint64_t)shared << 1);
+	l->b = (l->b & ~UINT64_C(0xffffffff)) | clk_or_idx;
+}
+
+struct ltab {
+	struct loc *e; /* a == 0: empty */
+	uint32_t cap, n;
+};
+
+static inline uint32_t loc_home(uint64_t key, uint32_t cap)
+{
+	return (uint32_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (cap - 1);
+}
+
+static void ltab_grow(struct ltab *t)
+{
+	uint32_t ncap = t->cap ? t->cap * 2 : 1024;
+	struct loc *e = calloc(ncap, sizeof(*e));
+	if (!e)
+		FATAL("out of memory in the race detector");
+	for (uint32_t i = 0; i < t->cap; i++) {
+		if (!t->e[i].a)
+			continue;
+		uint32_t j = loc_home(loc_key(&t->e[i]), ncap);
+		while (e[j].a)
+			j = (j + 1) & (ncap - 1);
+		e[j] = t->e[i];
+	}
+	free(t->e);
+	t->e = e;
+	t->cap = ncap;
+}
+
+static struct loc *ltab_find(struct ltab *t, uint64_t key, bool insert)
+{
+	if (t->cap) {
+		for (uint32_t i = loc_home(key, t->cap); t->e[i].a; i = (i + 1) & (t->cap - 1))
+			if (loc_key(&t->e[i]) == key)
+				return &t->e[i];
+	}
+	if (!insert)
+		return NULL;
+	if ((t->n + 1) * 2 > t->cap)
+		ltab_grow(t);
+	uint32_t i = loc_home(key, t->cap);
+	while (t->e[i].a)
+		i = (i + 1) & (t->cap - 1);
+	t->e[i].a = key << 18;
+	t->e[i].b = 0;
+	t->n++;
+	return &t->e[i];
+}
+
+static void ltab_del(struct ltab *t, struct loc *l)
+{
+	uint32_t mask = t->cap - 1, i = (uint32_t)(l - t->e);
+	for (uint32_t j = i;;) {
+		j = (j + 1) & mask;
+		if (!t->e[j].a)
+			break;
+		uint32_t h = loc_home(loc_key(&t->e[j]), t->cap);
+		bool stays = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
+		if (!stays) {
+			t->e[i] = t->e[j];
+			i = j;
+		}
+	}
+	t->e[i].a = t->e[i].b = 0;
+	t->n--;
+}
+
+/* ---- per-thread history of plain accesses ---- */
+
+struct rl__hist {
+	uint64_t key;     /* LOC_KEY */
+	uint32_t clk;     /* the thread's epoch at the access */
+	uint32_t write;
+	const char *name; /* operation */
+	const char *site;
+	const char *kind;
+	const void *pc;
+};
+
+/* ---- the detector ---- */
+
+#define DD_CACHE 256
+
+struct rl__det {
+	struct ltab locs;
+	struct rl__vc *rpool; /* read vector clocks of read-shared locations */
+	uint32_t rpool_n, rpool_cap;
+	uint32_t *rfree;      /* free pool indices */
+	uint32_t rfree_n, rfree_cap;
+	struct rl__amap sync; /* address -> struct rl__vc * (release clocks) */
+	struct rl__amap dedup; /* hash(location, site pair) -> report index + 1 */
+	struct {
+		uint64_t key;
+		uint64_t idx1; /* report index + 1 */
+	} dd_cache[DD_CACHE];
+	struct rl__det_thr *thr[RL_PROBE_MAX_THREADS];
+	unsigned history;
+	uint64_t race_events;
+};
+
+struct rl__det *rl__det_new(unsigned history)
+{
+	struct rl__det *d = calloc(1, sizeof(*d));
+	if (!d)
+		return NULL;
+	d->history = history ? history : 4096;
+	return d;
+}
+
+static void rpool_release(struct rl__det *d, uint32_t idx)
+{
+	if (d->rfree_n == d->rfree_cap) {
+		uint32_t ncap = d->rfree_cap ? d->rfree_cap * 2 : 16;
+		uint32_t *f = realloc(d->rfree, ncap * sizeof(*f));
+		if (!f)
+			FATAL("out of memory in the race detector");
+		d->rfree = f;
+		d->rfree_cap = ncap;
+	}
+	vc_clear(&d->rpool[idx]);
+	d->rfree[d->rfree_n++] = idx;
+}
+
+static uint32_t rpool_take(struct rl__det *d)
+{
+	if (d->rfree_n)
+		return d->rfree[--d->rfree_n];
+	if (d->rpool_n == d->rpool_cap) {
+		uint32_t ncap = d->rpool_cap ? d->rpool_cap * 2 : 16;
+		struct rl__vc *p = realloc(d->rpool, ncap * sizeof(*p));
+		if (!p)
+			FATAL("out of memory in the race detector");
+		memset(p + d->rpool_cap, 0, (ncap - d->rpool_cap) * sizeof(*p));
+		d->rpool = p;
+		d->rpool_cap = ncap;
+	}
+	return d->rpool_n++;
+}
+
+void rl__det_free(struct rl__det *d)
+{
+	if (!d)
+		return;
+	free(d->locs.e);
+	for (uint32_t i = 0; i < d->rpool_n; i++)
+		vc_free(&d->rpool[i]);
+	free(d->rpool);
+	free(d->rfree);
+	for (uint32_t i = 0; i < d->sync.cap; i++) {
+		if (d->sync.keys[i]) {
+			struct rl__vc *v = (struct rl__vc *)(uintptr_t)d->sync.vals[i];
+			vc_free(v);
+			free(v);
+		}
+	}
+	rl__amap_free(&d->sync);
+	rl__amap_free(&d->dedup);
+	free(d);
+}
+
+uint64_t rl__det_locations(const struct rl__det *d) { return d->locs.n; }
+uint64_t rl__det_race_events(const struct rl__det *d) { return d->race_events; }
+
+static inline void tick(struct rl__det_thr *t)
+{
+	uint32_t c = t->C.c[t->tid] + 1;
+	if (c == 0)
+		FATAL("race detector clock overflow on thread '%s'", t->name);
+	t->C.c[t->tid] = c;
+}
+
+int rl__det_thread_init(struct rl__det *d, struct rl__det_thr *t, unsigned tid, const char *name,
+			struct rl__det_thr *parent)
+{
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->name = name;
+	if (parent) {
+		vc_copy(&t->C, &parent->C);
+		tick(parent);
+	}
+	vc_set(&t->C, tid, 1);
+	d->thr[tid] = t;
+	return RL_OK;
+}
+
+void rl__det_thread_fini(struct rl__det_thr *t)
+{
+	vc_free(&t->C);
+	vc_free(&t->frel);
+	vc_free(&t->facq);
+	free(t->hist);
+	t->hist = NULL;
+}
+
+void rl__det_join(struct rl__det *d, struct rl__det_thr *joiner, struct rl__det_thr *child)
+{
+	(void)d;
+	vc_join(&joiner->C, &child->C);
+}
+
+/* ---- history ---- */
+
+static void hist_add(struct rl__det *d, struct rl__det_thr *t, uint64_t key, uint32_t clk, bool write,
+		     const rl_probe_ev *ev, const char *site)
+{
+	if (!t->hist) {
+		t->hist = malloc(d->history * sizeof(*t->hist));
+		if (!t->hist)
+			FATAL("out of memory in the race detector");
+	}
+	struct rl__hist *h = &t->hist[t->hist_head];
+	h->key = key;
+	h->clk = clk;
+	h->write = write;
+	h->name = ev->name;
+	h->site = site;
+	h->kind = ev->kind;
+	h->pc = ev->pc;
+	t->hist_head = (t->hist_head + 1) % d->history;
+	if (t->hist_n < d->history)
+		t->hist_n++;
+}
+
+static const struct rl__hist *hist_find(const struct rl__det *d, const struct rl__det_thr *t, uint64_t key,
+					uint32_t clk, bool write)
+{
+	for (uint32_t k = 1; k <= t->hist_n; k++) {
+		const struct rl__hist *h = &t->hist[(t->hist_head + d->history - k) % d->history];
+		if (h->key == key && h->clk == clk && (bool)h->write == write)
+			return h;
+	}
+	return NULL;
+}
+
+/* ---- reports ---- */
+
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+static uintptr_t site_id(const char *site, const void *pc, const char *name)
+{
+	return site ? (uintptr_t)site : pc ? (uintptr_t)pc : (uintptr_t)name;
+}
+
+/* The Rust rule broken by a race on an object of @kind, in plain words. */
+static void rust_rule(const char *kind, char *buf, size_t n)
+{
+	char ty[48];
+	size_t len = strcspn(kind, " ");
+	if (len >= sizeof(ty))
+		len = sizeof(ty) - 1;
+	memcpy(ty, kind, len);
+	ty[len] = 0;
+
+	if (!strncmp(kind, "Rc<", 3) || !strncmp(kind, "Rc ", 3) || !strncmp(kind, "rc::Weak", 8))
+		snprintf(buf, n,
+			 "%s is !Send: its reference counts are plain integers, so cloning or dropping one Rc on "
+			 "two threads without synchronization races and loses updates (rustc E0277: `%s` cannot "
+			 "be sent between threads safely)",
+			 ty, ty);
+	else if (!strncmp(kind, "Cell<", 5))
+		snprintf(buf, n,
+			 "%s is !Sync: get and set are plain loads and stores, so sharing one Cell between "
+			 "threads (for example through Arc<Cell<T>>) races (rustc E0277: `%s` cannot be shared "
+			 "between threads safely)",
+			 ty, ty);
+	else if (!strncmp(kind, "RefCell<", 8))
+		snprintf(buf, n,
+			 "%s is !Sync: its borrow flag is a plain integer, so borrowing one RefCell on two "
+			 "threads races (rustc E0277: `%s` cannot be shared between threads safely)",
+			 ty, ty);
+	else if (!strncmp(kind, "Arc<", 4))
+		snprintf(buf, n,
+			 "Arc<T> shares T read-only between threads: mutating it needs a Sync interior "
+			 "(a Mutex or an atomic), so a plain write through an Arc racing with another access "
+			 "is a data race");
+	else if (!strncmp(kind, "Mutex", 5))
+		snprintf(buf, n,
+			 "Mutex<T> protects its value only between lock and unlock: an access made without "
+			 "holding the guard races with the holder's");
+	else
+		snprintf(buf, n,
+			 "two threads accessed the same memory, at least one writing, with no happens-before "
+			 "edge between them: safe Rust rules this out at compile time (Send and Sync)");
+}
+
+static void fill_access(rl_probe_access *a, const struct rl__det_thr *t, const char *op, const char *site,
+			const void *pc, bool write, bool known)
+{
+	memset(a, 0, sizeof(*a));
+	a->op = op;
+	a->site = site;
+	a->pc = pc;
+	a->tid = t ? t->tid : 0;
+	a->write = write;
+	a->known = known;
+	snprintf(a->thread, sizeof(a->thread), "%s", t && t->name ? t->name : "?");
+	if (known)
+		rl__probe_site_text(site, pc, a->site_text, sizeof(a->site_text));
+	else
+		snprintf(a->site_text, sizeof(a->site_text), "?");
+}
+
+/*
+ * A race between @t's current access (@ev, @cur_write) and thread @ptid's
+ * earlier access at clock @pclk (@prev_write).
+ */
+static void race(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site,
+		 bool cur_write, unsigned ptid, uint32_t pclk, bool prev_write)
+{
+	uint64_t key = LOC_KEY(ev->addr);
+	uintptr_t csid = site_id(site, ev->pc, ev->name);
+	d->race_events++;
+
+	/* Fast path for the same race repeating in a loop. */
+	uint64_t fk = mix64(key ^ mix64(csid ^ mix64(((uint64_t)ptid << 34) ^ ((uint64_t)pclk << 2) ^
+						   ((uint64_t)prev_write << 1) ^ cur_write)));
+	fk |= 1;
+	uint32_t slot = (uint32_t)(fk >> 56) % DD_CACHE;
+	if (d->dd_cache[slot].key == fk) {
+		rl__probe_report_bump(d->dd_cache[slot].idx1 - 1);
+		return;
+	}
+
+	const struct rl__det_thr *pt = ptid < RL_PROBE_MAX_THREADS ? d->thr[ptid] : NULL;
+	const struct rl__hist *h = pt && pt->hist ? hist_find(d, pt, key, pclk, prev_write) : NULL;
+	uintptr_t psid = h ? site_id(h->site, h->pc, h->name) : 0;
+	uintptr_t lo = csid < psid ? csid : psid, hi = csid < psid ? psid : csid;
+	uint64_t dk = mix64(key ^ mix64(lo ^ mix64(hi))) | 1;
+	uint64_t *dv = rl__amap_get(&d->dedup, dk, true);
+	if (!dv)
+		FATAL("out of memory in the race detector");
+	if (*dv) {
+		rl__probe_report_bump(*dv - 1);
+		d->dd_cache[slot].key = fk;
+		d->dd_cache[slot].idx1 = *dv;
+		return;
+	}
+
+	rl_probe_report r;
+	memset(&r, 0, sizeof(r));
+	r.kind = RL_REPORT_RACE;
+	r.addr = ev->addr;
+	r.obj_kind = ev->kind ? ev->kind : (h && h->kind ? h->kind : "memory");
+	r.obj_id = rl__probe_obj_id(ev->addr);
+	r.count = 1;
+	r.step = rl__probe_step();
+	fill_access(&r.cur, t, ev->name, site, ev->pc, cur_write, true);
+	fill_access(&r.prev, pt, h ? h->name : NULL, h ? h->site : NULL, h ? h->pc : NULL, prev_write, h != NULL);
+
+	char edge[640], rule[400], seen_text[96];
+	uint32_t seen = vc_get(&t->C, ptid);
+	if (seen)
+		snprintf(seen_text, sizeof(seen_text), "T%u has synchronized with T%u only up to T%u's clock %u",
+			 t->tid, ptid, ptid, seen);
+	else
+		snprintf(seen_text, sizeof(seen_text), "T%u has never synchronized with T%u", t->tid, ptid);
+	int len = snprintf(edge, sizeof(edge),
+			   "nothing orders the %s by T%u '%s' (at T%u's clock %u) before the %s by T%u '%s': no "
+			   "spawn/join, mutex unlock->lock, release->acquire or RCU edge connects them (%s)",
+			   prev_write ? "write" : "read", ptid, r.prev.thread, ptid, pclk,
+			   cur_write ? (ev->op == RL_PROBE_FREE ? "free" : "write") : "read", t->tid, r.cur.thread,
+			   seen_text);
+	if (vc_get(&t->facq, ptid) >= pclk && len > 0 && (size_t)len < sizeof(edge))
+		snprintf(edge + len, sizeof(edge) - (size_t)len,
+			 "; a Relaxed load on T%u read a value T%u released after its access, but no Acquire "
+			 "load or fence(Acquire) followed it",
+			 t->tid, ptid);
+	rust_rule(r.obj_kind, rule, sizeof(rule));
+
+	char prevline[256];
+	if (h)
+		snprintf(prevline, sizeof(prevline), "  previous %s by thread '%s' (T%u) in %s at %s",
+			 prev_write ? "write" : "read", r.prev.thread, ptid, h->name ? h->name : "?",
+			 r.prev.site_text);
+	else
+		snprintf(prevline, sizeof(prevline),
+			 "  previous %s by thread '%s' (T%u) (no longer in its history of %u accesses)",
+			 prev_write ? "write" : "read", r.prev.thread, ptid, d->history);
+
+	size_t el = strlen(edge), rlen = strlen(rule);
+	size_t tcap = 512 + sizeof(prevline) + el + rlen + strlen(r.obj_kind) + sizeof(r.cur.site_text);
+	char *block = malloc(tcap + el + 1 + rlen + 1);
+	if (!block)
+		FATAL("out of memory in the race detector");
+	snprintf(block, tcap,
+		 "data race on %s #%u\n"
+		 "  %s by thread '%s' (T%u) in %s at %s\n"
+		 "%s\n"
+		 "  missing edge: %s\n"
+		 "  Rust: %s\n",
+		 r.obj_kind, r.obj_id, cur_write ? (ev->op == RL_PROBE_FREE ? "free" : "write") : "read",
+		 r.cur.thread, t->tid, ev->name ? ev->name : "?", r.cur.site_text, prevline, edge, rule);
+	char *e = block + tcap;
+	memcpy(e, edge, el + 1);
+	memcpy(e + el + 1, rule, rlen + 1);
+	r.text = block;
+	r.edge = e;
+	r.rule = e + el + 1;
+	size_t idx = rl__probe_report_add(&r);
+	*dv = idx + 1;
+	d->dd_cache[slot].key = fk;
+	d->dd_cache[slot].idx1 = idx + 1;
+}
+
+/* ---- plain accesses: FastTrack ---- */
+
+static struct loc *loc_for(struct rl__det *d, const void *addr)
+{
+	uint64_t key = LOC_KEY(addr);
+	if (!key || key >= LOC_KEY_MAX)
+		FATAL("address %p outside the detector's 48-bit range", addr);
+	return ltab_find(&d->locs, key, true);
+}
+
+static void ft_read(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site)
+{
+	struct loc *l = loc_for(d, ev->addr);
+	uint32_t now = t->C.c[t->tid];
+	uint64_t key = LOC_KEY(ev->addr);
+	hist_add(d, t, key, now, false, ev, site);
+
+	bool shared = loc_shared(l);
+	if (!shared && loc_rtid(l) == t->tid && loc_rclk(l) == now)
+		return; /* same epoch */
+	if (shared && vc_get(&d->rpool[loc_rclk(l)], t->tid) == now)
+		return;
+
+	unsigned wt = loc_wtid(l);
+	uint32_t wc = loc_wclk(l);
+	if (wc > vc_get(&t->C, wt)) {
+		race(d, t, ev, site, false, wt, wc, true); /* leaves the table alone: l stays valid */
+	}
+	if (shared) {
+		vc_set(&d->rpool[loc_rclk(l)], t->tid, now);
+		return;
+	}
+	unsigned rt = loc_rtid(l);
+	uint32_t rc = loc_rclk(l);
+	if (rc == 0 || rt == t->tid || rc <= vc_get(&t->C, rt)) {
+		loc_set_r(l, t->tid, now, false); /* read exclusive */
+		return;
+	}
+	/* Two unordered reads: switch to a read vector clock. */
+	uint32_t idx = rpool_take(d);
+	vc_set(&d->rpool[idx], rt, rc);
+	vc_set(&d->rpool[idx], t->tid, now);
+	loc_set_r(l, 0, idx, true);
+}
+
+/* Check a write (or free) against the location's state; @update: record it as the last write. */
+static void ft_write_check(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site,
+			   struct loc *l, bool update)
+{
+	uint32_t now = t->C.c[t->tid];
+	unsigned wt = loc_wtid(l);
+	uint32_t wc = loc_wclk(l);
+	if (update && wt == t->tid && wc == now)
+		return; /* same epoch */
+	if (wc > vc_get(&t->C, wt))
+		race(d, t, ev, site, true, wt, wc, true);
+	if (loc_shared(l)) {
+		struct rl__vc *rv = &d->rpool[loc_rclk(l)];
+		for (uint32_t u = 0; u < rv->n; u++)
+			if (rv->c[u] > vc_get(&t->C, u))
+				race(d, t, ev, site, true, u, rv->c[u], false);
+		if (update) {
+			rpool_release(d, loc_rclk(l));
+			loc_set_r(l, 0, 0, false);
+		}
+	} else {
+		unsigned rt = loc_rtid(l);
+		uint32_t rc = loc_rclk(l);
+		if (rc > vc_get(&t->C, rt))
+			race(d, t, ev, site, true, rt, rc, false);
+	}
+	if (update)
+		loc_set_w(l, t->tid, now);
+}
+
+static void ft_write(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site)
+{
+	struct loc *l = loc_for(d, ev->addr);
+	hist_add(d, t, LOC_KEY(ev->addr), t->C.c[t->tid], true, ev, site);
+	ft_write_check(d, t, ev, site, l, true);
+}
+
+/* Forget every location and sync object in [addr, addr + size); @check: first
+ * check each plain location as a write by @t (a free). Keys in the range are
+ * collected first, then removed, so deletion's entry shifting cannot hide one. */
+static void forget_range(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site,
+			 bool check)
+{
+	uintptr_t lo = (uintptr_t)ev->addr & ~(uintptr_t)3, hi = (uintptr_t)ev->addr + (uintptr_t)ev->wval;
+	if (hi <= lo)
+		hi = lo + 4;
+	uint64_t words = (hi - lo + 3) / 4;
+	uintptr_t small[64], *found = small;
+	size_t nfound = 0, capfound = 64;
+
+	/* Plain locations. */
+	if (d->locs.n && words > d->locs.cap) {
+		for (uint32_t i = 0; i < d->locs.cap; i++) {
+			uintptr_t a = (uintptr_t)(loc_key(&d->locs.e[i]) << 2);
+			if (!d->locs.e[i].a || a < lo || a >= hi)
+				continue;
+			if (nfound == capfound) {
+				uintptr_t *n = malloc(2 * capfound * sizeof(*n));
+				if (!n)
+					FATAL("out of memory in the race detector");
+				memcpy(n, found, nfound * sizeof(*n));
+				if (found != small)
+					free(found);
+				found = n;
+				capfound *= 2;
+			}
+			found[nfound++] = a;
+		}
+	}
+	if (d->locs.n) {
+		size_t n = words > d->locs.cap ? nfound : words;
+		for (size_t k = 0; k < n; k++) {
+			uintptr_t a = words > d->locs.cap ? found[k] : lo + 4 * k;
+			struct loc *l = ltab_find(&d->locs, LOC_KEY(a), false);
+			if (!l)
+				continue;
+			if (check) {
+				rl_probe_ev fe = *ev;
+				fe.addr = (const void *)a;
+				ft_write_check(d, t, &fe, site, l, false);
+			}
+			if (loc_shared(l))
+				rpool_release(d, loc_rclk(l));
+			ltab_del(&d->locs, l);
+		}
+	}
+
+	/* Sync objects. */
+	nfound = 0;
+	if (d->sync.n && words > d->sync.cap) {
+		for (uint32_t i = 0; i < d->sync.cap; i++) {
+			uintptr_t a = d->sync.keys[i];
+			if (!a || a < lo || a >= hi)
+				continue;
+			if (nfound == capfound) {
+				uintptr_t *n = malloc(2 * capfound * sizeof(*n));
+				if (!n)
+					FATAL("out of memory in the race detector");
+				memcpy(n, found, nfound * sizeof(*n));
+				if (found != small)
+					free(found);
+				found = n;
+				capfound *= 2;
+			}
+			found[nfound++] = a;
+		}
+	}
+	if (d->sync.n) {
+		size_t n = words > d->sync.cap ? nfound : words;
+		for (size_t k = 0; k < n; k++) {
+			uintptr_t a = words > d->sync.cap ? found[k] : lo + 4 * k;
+			uint64_t val;
+			if (rl__amap_del(&d->sync, a, &val)) {
+				vc_free((struct rl__vc *)(uintptr_t)val);
+				free((void *)(uintptr_t)val);
+			}
+		}
+	}
+	if (found != small)
+		free(found);
+}
+
+/* ---- sync objects ---- */
+
+static struct rl__vc *sync_vc(struct rl__det *d, const void *addr, bool create)
+{
+	uint64_t *v = rl__amap_get(&d->sync, (uintptr_t)addr, create);
+	if (!v) {
+		if (create)
+			FATAL("out of memory in the race detector");
+		return NULL;
+	}
+	if (!*v) {
+		struct rl__vc *vc = calloc(1, sizeof(*vc));
+		if (!vc)
+			FATAL("out of memory in the race detector");
+		*v = (uint64_t)(uintptr_t)vc;
+	}
+	return (struct rl__vc *)(uintptr_t)*v;
+}
+
+static inline bool is_acq(unsigned mo)
+{
+	return mo == memory_order_consume || mo == memory_order_acquire || mo == memory_order_acq_rel ||
+	       mo == memory_order_seq_cst;
+}
+
+static inline bool is_rel(unsigned mo)
+{
+	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
+}
+
+static void at_load(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
+{
+	struct rl__vc *rel = sync_vc(d, addr, false);
+	if (!rel)
+		return;
+	vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
+}
+
+static void at_store(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
+{
+	if (is_rel(mo)) {
+		vc_copy(sync_vc(d, addr, true), &t->C);
+		tick(t);
+		return;
+	}
+	/* A relaxed store ends the location's release sequence: only a preceding
+	 * release fence of this thread is published with it. */
+	struct rl__vc *rel = sync_vc(d, addr, t->has_frel);
+	if (!rel)
+		return;
+	if (t->has_frel)
+		vc_copy(rel, &t->frel);
+	else
+		vc_clear(rel);
+}
+
+static void at_rmw(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
+{
+	at_load(d, t, addr, mo);
+	if (is_rel(mo)) {
+		vc_join(sync_vc(d, addr, true), &t->C);
+		tick(t);
+	} else if (t->has_frel) {
+		vc_join(sync_vc(d, addr, true), &t->frel);
+	}
+}
+
+static void at_fence(struct rl__det_thr *t, unsigned mo)
+{
+	if (is_acq(mo))
+		vc_join(&t->C, &t->facq);
+	if (is_rel(mo)) {
+		vc_copy(&t->frel, &t->C);
+		t->has_frel = true;
+		tick(t);
+	}
+}
+
+static void release_replace(struct rl__det *d, struct rl__det_thr *t, const void *addr)
+{
+	vc_copy(sync_vc(d, addr, true), &t->C);
+	tick(t);
+}
+
+static void release_join(struct rl__det *d, struct rl__det_thr *t, const void *addr)
+{
+	vc_join(sync_vc(d, addr, true), &t->C);
+	tick(t);
+}
+
+static void acquire(struct rl__det *d, struct rl__det_thr *t, const void *addr)
+{
+	struct rl__vc *v = sync_vc(d, addr, false);
+	if (v)
+		vc_join(&t->C, v);
+}
+
+void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site)
+{
+	switch (ev->op) {
+	case RL_PROBE_READ:
+		ft_read(d, t, ev, site);
+		break;
+	case RL_PROBE_WRITE:
+		ft_write(d, t, ev, site);
+		break;
+	case RL_PROBE_LOAD:
+		at_load(d, t, ev->addr, ev->order);
+		break;
+	case RL_PROBE_STORE:
+		at_store(d, t, ev->addr, ev->order);
+		break;
+	case RL_PROBE_RMW:
+		if (ev->flags & RL_PROBE_F_FAILED)
+			at_load(d, t, ev->addr, ev->order);
+		else
+			at_rmw(d, t, ev->addr, ev->order);
+		break;
+	case RL_PROBE_FENCE:
+		at_fence(t, ev->order);
+		break;
+	case RL_PROBE_LOCK:
+		acquire(d, t, ev->addr);
+		break;
+	case RL_PROBE_TRYLOCK:
+		if (!(ev->flags & RL_PROBE_F_FAILED))
+			acquire(d, t, ev->addr);
+		break;
+	case RL_PROBE_UNLOCK:
+		release_replace(d, t, ev->addr);
+		break;
+	case RL_PROBE_RCU_PUBLISH:
+		if (ev->flags & RL_PROBE_F_RMW)
+			at_rmw(d, t, ev->addr, memory_order_acq_rel);
+		else
+			at_store(d, t, ev->addr, memory_order_release);
+		break;
+	case RL_PROBE_RCU_DEREF:
+		at_load(d, t, ev->addr, memory_order_acquire);
+		break;
+	case RL_PROBE_RCU_READ_UNLOCK:
+		release_join(d, t, ev->addr);
+		break;
+	case RL_PROBE_RCU_SYNC:
+		acquire(d, t, ev->addr);
+		break;
+	case RL_PROBE_ALLOC:
+		forget_range(d, t, ev, site, false);
+		break;
+	case RL_PROBE_FREE:
+		forget_range(d, t, ev, site, true);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,853 @@
+/* probe.c — the probe layer: sessions, probed threads, events, results.
+ *
+ * Owns: the session (rl_probe_attach/detach), the record of every probed
+ * thread, the detector lock, object numbering, the trace and the reports. It
+ * routes each event to the detector (detect.c) and the scheduler (sched.c).
+ *
+ * Locking: the detector lock `g.lock` protects the detector, the thread
+ * registry, object numbers, the trace and the reports. rl__probe_enter() takes
+ * it after the scheduling point and rl__probe_exit() drops it, so an event and
+ * the memory operation it describes are one atomic step, also with threads
+ * running in parallel (detector-only sessions). Blocking operations are the
+ * exception: the lock is only taken at their exit. The scheduler's state needs
+ * no lock (see sched.c). Never wait for the baton while holding g.lock: the
+ * scheduling point always comes first.
+ */
+#include <racelab/probe.h>
+
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <racelab/status.h>
+#include <racelab/thread.h>
+
+#include "detect.h"
+#include "sched.h"
+
+#define FATAL(...)                                                           \
+	do {                                                                 \
+		fprintf(stderr, "racelab: fatal: ");                         \
+		fprintf(stderr, __VA_ARGS__);                                \
+		fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);           \
+		abort();                                                     \
+	} while (0)
+
+#define PRIV_ENTERED 0x1u
+#define PRIV_LOCKED 0x2u
+
+#define NAME_LEN 32
+
+/* A probed thread. */
+struct pthr {
+	unsigned tid;
+	char name[NAME_LEN];
+	const void *handle;  /* the rl_thread announced by SPAWN; NULL for T0 and foreign threads */
+	bool started, exited;
+	bool foreign;        /* registered by its first probe, not by SPAWN/START */
+	bool has_det;        /* tid < RL_PROBE_MAX_THREADS and the detector is on */
+	struct rl__det_thr det;
+	struct rl__sched_thr sch;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	_Atomic bool attached;
+	_Atomic uint64_t session; /* bumped by attach and detach: stale thread-locals never match */
+	rl_probe_config cfg;
+	struct rl__det *det;
+	struct rl__sched *sched;
+	struct pthr **thr;        /* by tid */
+	unsigned nthr, capthr;
+	struct rl__amap ids;      /* address -> object number */
+	uint32_t next_id;
+	uint64_t events;
+	bool thread_limit;
+	/* Results: kept after detach until the next attach or reset. */
+	rl_probe_stats stats;
+	rl_probe_report *rep;
+	size_t nrep, caprep;
+	rl_probe_trace_rec *trace;
+	size_t ntrace, captrace, trace_limit;
+	uint64_t trace_dropped;
+	char (*names)[NAME_LEN];
+	unsigned nnames;
+} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static __thread struct {
+	uint64_t session;
+	struct pthr *t;
+	const char *site;
+} tls;
+
+#define PTHR_OF_SCH(s) ((struct pthr *)((char *)(s) - offsetof(struct pthr, sch)))
+
+static inline void lock(void) { pthread_mutex_lock(&g.lock); }
+static inline void unlock(void) { pthread_mutex_unlock(&g.lock); }
+
+static bool is_blocking(unsigned op)
+{
+	return op == RL_PROBE_LOCK || op == RL_PROBE_JOIN || op == RL_PROBE_RCU_SYNC;
+}
+
+static bool is_sched_point(unsigned op)
+{
+	return op != RL_PROBE_SPAWN_FAILED && op != RL_PROBE_START && op != RL_PROBE_EXIT && op != RL_PROBE_ALLOC &&
+	       op != RL_PROBE_FREE;
+}
+
+static bool is_thread_op(unsigned op)
+{
+	return op == RL_PROBE_SPAWN || op == RL_PROBE_SPAWN_FAILED || op == RL_PROBE_START || op == RL_PROBE_EXIT ||
+	       op == RL_PROBE_JOIN;
+}
+
+/* ---- object numbers ---- */
+
+uint32_t rl__probe_obj_id(const void *addr)
+{
+	if (!addr)
+		return 0;
+	uint64_t *v = rl__amap_get(&g.ids, (uintptr_t)addr, true);
+	if (!v)
+		FATAL("out of memory numbering objects");
+	if (!*v)
+		*v = ++g.next_id;
+	return (uint32_t)*v;
+}
+
+uint32_t rl__probe_obj_number(const void *addr)
+{
+	lock();
+	uint32_t id = rl__probe_obj_id(addr);
+	unlock();
+	return id;
+}
+
+/* New memory at [addr, addr + size): its objects get new numbers. */
+static void forget_ids(const void *addr, uint64_t size)
+{
+	uintptr_t lo = (uintptr_t)addr & ~(uintptr_t)3, hi = (uintptr_t)addr + (uintptr_t)size;
+	if (!g.ids.n)
+		return;
+	if (hi <= lo)
+		hi = lo + 4;
+	if ((hi - lo) / 4 <= g.ids.cap) {
+		for (uintptr_t a = lo; a < hi; a += 4)
+			rl__amap_del(&g.ids, a, NULL);
+		return;
+	}
+	for (;;) { /* rare: a huge range; rescan after each removal */
+		uintptr_t victim = 0;
+		for (uint32_t i = 0; i < g.ids.cap && !victim; i++)
+			if (g.ids.keys[i] >= lo && g.ids.keys[i] < hi)
+				victim = g.ids.keys[i];
+		if (!victim)
+			return;
+		rl__amap_del(&g.ids, victim, NULL);
+	}
+}
+
+/* ---- threads ---- */
+
+static struct pthr *new_thread(const void *handle, const char *name, struct pthr *parent)
+{
+	if (g.nthr == g.capthr) {
+		unsigned ncap = g.capthr ? g.capthr * 2 : 16;
+		struct pthr **t = realloc(g.thr, ncap * sizeof(*t));
+		if (!t)
+			FATAL("out of memory registering a thread");
+		g.thr = t;
+		g.capthr = ncap;
+	}
+	struct pthr *t = calloc(1, sizeof(*t));
+	if (!t)
+		FATAL("out of memory registering a thread");
+	t->tid = g.nthr;
+	t->handle = handle;
+	if (name && *name)
+		snprintf(t->name, sizeof(t->name), "%s", name);
+	else
+		snprintf(t->name, sizeof(t->name), "thread-%u", t->tid);
+	if (g.det) {
+		if (t->tid < RL_PROBE_MAX_THREADS) {
+			t->has_det = true;
+			rl__det_thread_init(g.det, &t->det, t->tid, t->name,
+					    parent && parent->has_det ? &parent->det : NULL);
+		} else {
+			g.thread_limit = true;
+		}
+	}
+	t->sch.tid = t->tid;
+	t->sch.name = t->name;
+	t->sch.handle = handle;
+	g.thr[g.nthr++] = t;
+	return t;
+}
+
+/* The latest thread spawned as @handle; @unstarted: only one that has not started. */
+static struct pthr *thread_by_handle(const void *handle, bool unstarted)
+{
+	if (!handle)
+		return NULL;
+	for (unsigned i = g.nthr; i-- > 0;)
+		if (g.thr[i]->handle == handle && !(unstarted && g.thr[i]->started))
+			return g.thr[i];
+	return NULL;
+}
+
+static struct pthr *register_foreign(uint64_t session)
+{
+	lock();
+	if (g.sched) {
+		unlock();
+		FATAL("probe on thread '%s', which the deterministic scheduler did not start (spawn probed "
+		      "threads with rl_thread_spawn while attached)",
+		      rl_thread_name());
+	}
+	struct pthr *t = new_thread(NULL, rl_thread_name(), NULL);
+	t->foreign = t->started = true;
+	unlock();
+	tls.session = session;
+	tls.t = t;
+	return t;
+}
+
+static inline struct pthr *self(void)
+{
+	uint64_t s = atomic_load_explicit(&g.session, memory_order_relaxed);
+	if (RL_LIKELY(tls.session == s))
+		return tls.t;
+	return register_foreign(s);
+}
+
+/* ---- trace ---- */
+
+static uint64_t step_now(void)
+{
+	return g.sched ? rl__sched_steps(g.sched) : g.events;
+}
+
+uint64_t rl__probe_step(void) { return step_now(); }
+
+static void trace_add(const struct pthr *t, const rl_probe_ev *ev, uint8_t op, uint32_t obj)
+{
+	if (g.ntrace >= g.trace_limit) {
+		g.trace_dropped++;
+		return;
+	}
+	if (g.ntrace == g.captrace) {
+		size_t ncap = g.captrace ? g.captrace * 2 : 1024;
+		if (ncap > g.trace_limit)
+			ncap = g.trace_limit;
+		rl_probe_trace_rec *r = realloc(g.trace, ncap * sizeof(*r));
+		if (!r) {
+			g.trace_dropped++;
+			return;
+		}
+		g.trace = r;
+		g.captrace = ncap;
+	}
+	rl_probe_trace_rec *r = &g.trace[g.ntrace++];
+	r->step = step_now();
+	r->addr = ev->addr;
+	r->kind = is_thread_op(ev->op) ? NULL : ev->kind;
+	r->name = ev->name;
+	r->rval = ev->rval;
+	r->wval = ev->wval;
+	if (ev->flags & RL_PROBE_F_PTR) {
+		r->rval = ev->rval ? rl__probe_obj_id((const void *)(uintptr_t)ev->rval) : 0;
+		r->wval = ev->wval ? rl__probe_obj_id((const void *)(uintptr_t)ev->wval) : 0;
+	}
+	r->obj_id = obj;
+	r->tid = (uint16_t)t->tid;
+	r->op = op;
+	r->order = op == RL_PROBE_BLOCKED ? ev->op : ev->order;
+	r->flags = ev->flags;
+}
+
+static uint32_t ev_obj(const rl_probe_ev *ev)
+{
+	if (ev->op == RL_PROBE_JOIN || ev->op == RL_PROBE_SPAWN) {
+		const struct pthr *c = thread_by_handle(ev->addr, false);
+		return c ? c->tid : 0;
+	}
+	return ev->addr ? rl__probe_obj_id(ev->addr) : 0;
+}
+
+void rl__probe_note_blocked(struct rl__sched_thr *st, const rl_probe_ev *ev)
+{
+	if (!g.cfg.trace)
+		return;
+	lock();
+	trace_add(PTHR_OF_SCH(st), ev, RL_PROBE_BLOCKED, ev_obj(ev));
+	unlock();
+}
+
+/* ---- reports ---- */
+
+size_t rl__probe_report_add(const rl_probe_report *r)
+{
+	if (g.nrep == g.caprep) {
+		size_t ncap = g.caprep ? g.caprep * 2 : 16;
+		rl_probe_report *p = realloc(g.rep, ncap * sizeof(*p));
+		if (!p)
+			FATAL("out of memory storing a report");
+		g.rep = p;
+		g.caprep = ncap;
+	}
+	size_t idx = g.nrep++;
+	g.rep[idx] = *r;
+	if (g.cfg.report_file) {
+		fputs(r->text, g.cfg.report_file);
+		fflush(g.cfg.report_file);
+	}
+	if (g.cfg.sink)
+		g.cfg.sink(&g.rep[idx], g.cfg.sink_ctx);
+	return idx;
+}
+
+void rl__probe_report_bump(size_t idx)
+{
+	g.rep[idx].count++;
+}
+
+void rl__probe_note_deadlock(char *text)
+{
+	rl_probe_report r;
+	memset(&r, 0, sizeof(r));
+	r.kind = RL_REPORT_DEADLOCK;
+	r.obj_kind = "deadlock";
+	r.count = 1;
+	r.text = text;
+	r.edge = "";
+	r.rule = "a thread blocked forever: Rust's Mutex::lock on a mutex the thread holds, or locks taken in "
+		 "opposite orders on two threads, deadlock (std::sync::Mutex documents that it may panic or "
+		 "deadlock)";
+	lock();
+	r.step = step_now();
+	rl__probe_report_add(&r);
+	unlock();
+}
+
+void rl__probe_site_text(const char *site, const void *pc, char *buf, size_t n)
+{
+	if (site) {
+		snprintf(buf, n, "%s", site);
+		return;
+	}
+	if (!pc) {
+		snprintf(buf, n, "?");
+		return;
+	}
+	Dl_info info;
+	if (dladdr(pc, &info) && info.dli_sname && info.dli_saddr) {
+		snprintf(buf, n, "%s+0x%zx", info.dli_sname, (size_t)((const char *)pc - (const char *)info.dli_saddr));
+	} else if (dladdr(pc, &info) && info.dli_fname && info.dli_fbase) {
+		const char *base = strrchr(info.dli_fname, '/');
+		snprintf(buf, n, "%s+0x%zx", base ? base + 1 : info.dli_fname,
+			 (size_t)((const char *)pc - (const char *)info.dli_fbase));
+	} else {
+		snprintf(buf, n, "?");
+	}
+}
+
+/* ---- events ---- */
+
+static void record(struct pthr *t, const rl_probe_ev *ev)
+{
+	g.events++;
+	if (g.det && t->has_det) {
+		if (ev->op == RL_PROBE_JOIN) {
+			struct pthr *c = thread_by_handle(ev->addr, false);
+			if (c && c->has_det)
+				rl__det_join(g.det, &t->det, &c->det);
+		} else {
+			rl__det_event(g.det, &t->det, ev, ev->site ? ev->site : tls.site);
+		}
+	}
+	if (g.cfg.trace) {
+		if (ev->op == RL_PROBE_ALLOC)
+			forget_ids(ev->addr, ev->wval);
+		trace_add(t, ev, ev->op, ev_obj(ev));
+		if (ev->op == RL_PROBE_FREE)
+			forget_ids(ev->addr, ev->wval);
+	} else if (ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE) {
+		forget_ids(ev->addr, ev->wval);
+	}
+	if (g.sched)
+		rl__sched_after(g.sched, &t->sch, ev);
+}
+
+int rl__probe_enter(rl_probe_ev *ev)
+{
+	ev->priv = 0;
+	/* Acquire: pairs with the release in rl_probe_attach(). */
+	if (!atomic_load_explicit(&g.attached, memory_order_acquire))
+		return RL_OK;
+	struct pthr *t = self();
+	if (!t)
+		return RL_OK;
+	if (g.sched && is_sched_point(ev->op)) {
+		int rc = rl__sched_point(g.sched, &t->sch, ev);
+		if (rc != RL_OK)
+			return rc;
+	}
+	if (!is_blocking(ev->op)) {
+		lock();
+		ev->priv = PRIV_LOCKED;
+	}
+	ev->priv |= PRIV_ENTERED;
+	return RL_OK;
+}
+
+void rl__probe_exit(rl_probe_ev *ev)
+{
+	if (!(ev->priv & PRIV_ENTERED))
+		return;
+	if (!(ev->priv & PRIV_LOCKED))
+		lock();
+	record(tls.t, ev);
+	unlock();
+	ev->priv = 0;
+}
+
+static int probe_spawn(rl_probe_ev *ev)
+{
+	struct pthr *t = self();
+	if (!t)
+		return RL_OK;
+	if (g.sched)
+		rl__sched_point(g.sched, &t->sch, ev); /* not blocking: always RL_OK */
+	lock();
+	g.events++;
+	struct pthr *c = new_thread(ev->addr, ev->kind, t);
+	if (g.sched && rl__sched_add(g.sched, &c->sch) != RL_OK)
+		FATAL("out of memory registering a thread");
+	if (g.cfg.trace)
+		trace_add(t, ev, RL_PROBE_SPAWN, c->tid);
+	unlock();
+	return RL_OK;
+}
+
+static int probe_spawn_failed(rl_probe_ev *ev)
+{
+	lock();
+	struct pthr *c = thread_by_handle(ev->addr, true);
+	if (c) {
+		c->exited = true;
+		c->started = true;
+		if (g.sched)
+			rl__sched_cancel(g.sched, &c->sch);
+	}
+	unlock();
+	return RL_OK;
+}
+
+static int probe_start(rl_probe_ev *ev)
+{
+	uint64_t session = atomic_load_explicit(&g.session, memory_order_relaxed);
+	lock();
+	struct pthr *c = thread_by_handle(ev->addr, true);
+	if (c) {
+		c->started = true;
+		tls.session = session;
+		tls.t = c;
+	}
+	unlock();
+	if (!c) {
+		register_foreign(session);
+		return RL_OK;
+	}
+	if (g.sched)
+		rl__sched_start(g.sched, &c->sch);
+	lock();
+	g.events++;
+	if (g.cfg.trace)
+		trace_add(c, ev, RL_PROBE_START, c->tid);
+	unlock();
+	return RL_OK;
+}
+
+static int probe_exit(rl_probe_ev *ev)
+{
+	struct pthr *t = self();
+	if (!t)
+		return RL_OK;
+	lock();
+	g.events++;
+	if (g.cfg.trace)
+		trace_add(t, ev, RL_PROBE_EXIT, t->tid);
+	t->exited = true;
+	unlock();
+	if (g.sched)
+		rl__sched_exit(g.sched, &t->sch);
+	return RL_OK;
+}
+
+int rl__probe(rl_probe_ev *ev)
+{
+	ev->priv = 0;
+	if (!atomic_load_explicit(&g.attached, memory_order_acquire))
+		return RL_OK;
+	switch (ev->op) {
+	case RL_PROBE_SPAWN:
+		return probe_spawn(ev);
+	case RL_PROBE_SPAWN_FAILED:
+		return probe_spawn_failed(ev);
+	case RL_PROBE_START:
+		return probe_start(ev);
+	case RL_PROBE_EXIT:
+		return probe_exit(ev);
+	default: {
+		int rc = rl__probe_enter(ev);
+		if (rc != RL_OK)
+			return rc;
+		rl__probe_exit(ev);
+		return RL_OK;
+	}
+	}
+}
+
+const char *rl_probe_site_set(const char *site)
+{
+	const char *old = tls.site;
+	tls.site = site;
+	return old;
+}
+
+/* ---- sessions ---- */
+
+static void free_results(void)
+{
+	for (size_t i = 0; i < g.nrep; i++)
+		free(g.rep[i].text);
+	free(g.rep);
+	free(g.trace);
+	free(g.names);
+	g.rep = NULL;
+	g.nrep = g.caprep = 0;
+	g.trace = NULL;
+	g.ntrace = g.captrace = 0;
+	g.trace_dropped = 0;
+	g.names = NULL;
+	g.nnames = 0;
+	memset(&g.stats, 0, sizeof(g.stats));
+}
+
+static void free_engines(void)
+{
+	rl__sched_free(g.sched);
+	g.sched = NULL;
+	for (unsigned i = 0; i < g.nthr; i++) {
+		if (g.thr[i]->has_det)
+			rl__det_thread_fini(&g.thr[i]->det);
+		free(g.thr[i]);
+	}
+	free(g.thr);
+	g.thr = NULL;
+	g.nthr = g.capthr = 0;
+	rl__det_free(g.det);
+	g.det = NULL;
+	rl__amap_free(&g.ids);
+	g.next_id = 0;
+}
+
+int rl_probe_attach(const rl_probe_config *cfg)
+{
+	if (!cfg || (unsigned)cfg->schedule > RL_SCHEDULE_PCT)
+		return RL_EINVAL;
+	if (!cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace)
+		return RL_EINVAL;
+	lock();
+	if (atomic_load_explicit(&g.attached, memory_order_relaxed)) {
+		unlock();
+		return RL_EBUSY;
+	}
+	free_results();
+	g.cfg = *cfg;
+	g.trace_limit = cfg->trace_limit ? cfg->trace_limit : (size_t)1 << 20;
+	g.events = 0;
+	g.thread_limit = false;
+	if (cfg->detect && !(g.det = rl__det_new(cfg->history))) {
+		unlock();
+		return RL_ENOMEM;
+	}
+	uint64_t session = atomic_load_explicit(&g.session, memory_order_relaxed) + 1;
+	atomic_store_explicit(&g.session, session, memory_order_relaxed);
+	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
+	t0->started = true;
+	if (cfg->schedule != RL_SCHEDULE_NONE && !(g.sched = rl__sched_new(cfg, &t0->sch))) {
+		free_engines();
+		unlock();
+		return RL_ENOMEM;
+	}
+	tls.session = session;
+	tls.t = t0;
+	g.stats.schedule = cfg->schedule;
+	g.stats.seed = cfg->seed;
+	rl__probe_active = 1;
+	/* Release: pairs with the acquire in rl__probe_enter(). */
+	atomic_store_explicit(&g.attached, true, memory_order_release);
+	unlock();
+	return RL_OK;
+}
+
+bool rl_probe_attached(void)
+{
+	return atomic_load_explicit(&g.attached, memory_order_acquire);
+}
+
+static void fill_stats(rl_probe_stats *s)
+{
+	s->events = g.events;
+	s->steps = g.sched ? rl__sched_steps(g.sched) : 0;
+	s->switches = g.sched ? rl__sched_switches(g.sched) : 0;
+	s->races = 0;
+	for (size_t i = 0; i < g.nrep; i++)
+		s->races += g.rep[i].kind == RL_REPORT_RACE;
+	s->race_events = g.det ? rl__det_race_events(g.det) : 0;
+	s->locations = g.det ? rl__det_locations(g.det) : 0;
+	s->threads = g.nthr;
+	s->deadlock = g.sched && rl__sched_deadlocked(g.sched);
+	s->step_limit = g.sched && rl__sched_step_limited(g.sched);
+	s->thread_limit = g.thread_limit;
+	s->schedule = g.cfg.schedule;
+	s->seed = g.cfg.seed;
+	s->trace_len = g.ntrace;
+	s->trace_dropped = g.trace_dropped;
+}
+
+int rl_probe_detach(void)
+{
+	lock();
+	if (!atomic_load_explicit(&g.attached, memory_order_relaxed) ||
+	    tls.session != atomic_load_explicit(&g.session, memory_order_relaxed) || !g.nthr ||
+	    tls.t != g.thr[0]) {
+		unlock();
+		return RL_EINVAL;
+	}
+	for (unsigned i = 1; i < g.nthr; i++) {
+		if (!g.thr[i]->foreign && !g.thr[i]->exited) {
+			unlock();
+			return RL_EBUSY;
+		}
+	}
+	rl__probe_active = 0;
+	atomic_store_explicit(&g.attached, false, memory_order_release);
+	fill_stats(&g.stats);
+	g.names = calloc(g.nthr ? g.nthr : 1, sizeof(*g.names));
+	if (g.names) {
+		g.nnames = g.nthr;
+		for (unsigned i = 0; i < g.nthr; i++)
+			memcpy(g.names[i], g.thr[i]->name, NAME_LEN);
+	}
+	free_engines();
+	atomic_store_explicit(&g.session, atomic_load_explicit(&g.session, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	tls.t = NULL;
+	unlock();
+	return RL_OK;
+}
+
+void rl_probe_reset(void)
+{
+	lock();
+	if (!atomic_load_explicit(&g.attached, memory_order_relaxed))
+		free_results();
+	unlock();
+}
+
+/* ---- results ---- */
+
+void rl_probe_get_stats(rl_probe_stats *out)
+{
+	lock();
+	if (atomic_load_explicit(&g.attached, memory_order_relaxed))
+		fill_stats(out);
+	else
+		*out = g.stats;
+	unlock();
+}
+
+size_t rl_probe_report_count(void) { return g.nrep; }
+
+const rl_probe_report *rl_probe_report_at(size_t i)
+{
+	return i < g.nrep ? &g.rep[i] : NULL;
+}
+
+size_t rl_probe_trace_len(void) { return g.ntrace; }
+
+const rl_probe_trace_rec *rl_probe_trace_at(size_t i)
+{
+	return i < g.ntrace ? &g.trace[i] : NULL;
+}
+
+const char *rl_probe_thread_name(unsigned tid)
+{
+	if (atomic_load_explicit(&g.attached, memory_order_relaxed))
+		return tid < g.nthr ? g.thr[tid]->name : "?";
+	return tid < g.nnames ? g.names[tid] : "?";
+}
+
+static const char *order_name(unsigned mo)
+{
+	switch (mo) {
+	case memory_order_relaxed: return "relaxed";
+	case memory_order_consume: return "consume";
+	case memory_order_acquire: return "acquire";
+	case memory_order_release: return "release";
+	case memory_order_acq_rel: return "acq_rel";
+	case memory_order_seq_cst: return "seq_cst";
+	default: return "?";
+	}
+}
+
+static const char *op_verb(unsigned op)
+{
+	static const char *const verbs[RL_PROBE_OP_COUNT] = {
+		[RL_PROBE_READ] = "read",
+		[RL_PROBE_WRITE] = "write",
+		[RL_PROBE_LOAD] = "load",
+		[RL_PROBE_STORE] = "store",
+		[RL_PROBE_RMW] = "rmw",
+		[RL_PROBE_FENCE] = "fence",
+		[RL_PROBE_LOCK] = "lock",
+		[RL_PROBE_TRYLOCK] = "try_lock",
+		[RL_PROBE_UNLOCK] = "unlock",
+		[RL_PROBE_RCU_READ_LOCK] = "rcu_read_lock",
+		[RL_PROBE_RCU_READ_UNLOCK] = "rcu_read_unlock",
+		[RL_PROBE_RCU_PUBLISH] = "rcu_publish",
+		[RL_PROBE_RCU_DEREF] = "rcu_dereference",
+		[RL_PROBE_RCU_SYNC] = "synchronize_rcu",
+		[RL_PROBE_SPAWN] = "spawn",
+		[RL_PROBE_SPAWN_FAILED] = "spawn failed",
+		[RL_PROBE_START] = "start",
+		[RL_PROBE_EXIT] = "exit",
+		[RL_PROBE_JOIN] = "join",
+		[RL_PROBE_YIELD] = "yield",
+		[RL_PROBE_ALLOC] = "alloc",
+		[RL_PROBE_FREE] = "free",
+		[RL_PROBE_BLOCKED] = "blocked",
+	};
+	return op < RL_PROBE_OP_COUNT && verbs[op] ? verbs[op] : "?";
+}
+
+static void fmt_val(char *buf, size_t n, uint16_t flags, uint64_t v)
+{
+	if (flags & RL_PROBE_F_PTR) {
+		if (v)
+			snprintf(buf, n, "#%" PRIu64, v);
+		else
+			snprintf(buf, n, "NULL");
+	} else if (flags & RL_PROBE_F_SIGNED) {
+		snprintf(buf, n, "%" PRId64, (int64_t)v);
+	} else {
+		snprintf(buf, n, "%" PRIu64, v);
+	}
+}
+
+int rl_probe_trace_format(const rl_probe_trace_rec *r, char *buf, size_t n)
+{
+	char act[48], obj[96], val[64], a[24], b[24];
+	unsigned op = r->op, real = op == RL_PROBE_BLOCKED ? r->order : op;
+	bool failed = r->flags & RL_PROBE_F_FAILED;
+
+	switch (op) {
+	case RL_PROBE_LOAD:
+	case RL_PROBE_STORE:
+	case RL_PROBE_FENCE:
+		snprintf(act, sizeof(act), "%s %s", op_verb(op), order_name(r->order));
+		break;
+	case RL_PROBE_RMW:
+		snprintf(act, sizeof(act), "%s %s", failed ? "cas-fail" : "rmw", order_name(r->order));
+		break;
+	case RL_PROBE_TRYLOCK:
+		snprintf(act, sizeof(act), "%s", failed ? "try_lock failed" : "try_lock");
+		break;
+	case RL_PROBE_BLOCKED:
+		snprintf(act, sizeof(act), "blocked: %s", op_verb(real));
+		break;
+	default:
+		snprintf(act, sizeof(act), "%s", op_verb(op));
+		break;
+	}
+
+	if (is_thread_op(real))
+		snprintf(obj, sizeof(obj), "T%u '%s'", r->obj_id, rl_probe_thread_name(r->obj_id));
+	else if (r->obj_id)
+		snprintf(obj, sizeof(obj), "%s #%u", r->kind ? r->kind : "object", r->obj_id);
+	else
+		obj[0] = 0;
+
+	val[0] = 0;
+	switch (op) {
+	case RL_PROBE_READ:
+	case RL_PROBE_LOAD:
+	case RL_PROBE_RCU_DEREF:
+		fmt_val(a, sizeof(a), r->flags, r->rval);
+		snprintf(val, sizeof(val), " = %s", a);
+		break;
+	case RL_PROBE_WRITE:
+	case RL_PROBE_STORE:
+	case RL_PROBE_RCU_PUBLISH:
+		fmt_val(a, sizeof(a), r->flags, r->wval);
+		snprintf(val, sizeof(val), " := %s", a);
+		break;
+	case RL_PROBE_RMW:
+		fmt_val(a, sizeof(a), r->flags, r->rval);
+		if (failed) {
+			snprintf(val, sizeof(val), " = %s", a);
+		} else {
+			fmt_val(b, sizeof(b), r->flags, r->wval);
+			snprintf(val, sizeof(val), " %s -> %s", a, b);
+		}
+		break;
+	default:
+		break;
+	}
+
+	char who[48];
+	snprintf(who, sizeof(who), "T%u %s", r->tid, rl_probe_thread_name(r->tid));
+	return snprintf(buf, n, "%6" PRIu64 "  %-16s  %-20s %-18s %s%s", r->step, who, r->name ? r->name : "-", act,
+			obj, val);
+}
+
+int rl_probe_trace_print(FILE *f)
+{
+	char line[512];
+	for (size_t i = 0; i < g.ntrace; i++) {
+		rl_probe_trace_format(&g.trace[i], line, sizeof(line));
+		/* Trailing blanks of an empty object column would make diffs noisy. */
+		size_t len = strlen(line);
+		while (len && line[len - 1] == ' ')
+			line[--len] = 0;
+		if (fprintf(f, "%s\n", line) < 0)
+			return -1;
+	}
+	if (g.trace_dropped && fprintf(f, "(%" PRIu64 " more records not kept)\n", g.trace_dropped) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- PCT's bound ---- */
+
+double rl_probe_pct_runs(unsigned n, uint64_t k, unsigned d, double eps)
+{
+	if (!n || !k || !d || !(eps > 0) || !(eps < 1))
+		return 0;
+	return (double)n * pow((double)k, (double)(d - 1)) * log(1 / eps);
+}
+
+double rl_probe_pct_miss(unsigned n, uint64_t k, unsigned d, uint64_t runs)
+{
+	if (!n || !k || !d)
+		return 1;
+	double p = 1 / ((double)n * pow((double)k, (double)(d - 1)));
+	if (p >= 1)
+		return runs ? 0 : 1;
+	return exp((double)runs * log1p(-p));
+}

@@ -1,0 +1,76 @@
+/* sched.h — private: the deterministic scheduler behind probe.h.
+ *
+ * Owned by sched.c: the baton (one futex word per thread), the strategies
+ * (random, PCT), the model of blocking operations, deadlock detection. Its
+ * state is touched only by the thread holding the baton, so it needs no lock:
+ * handing the baton over is a release store, taking it an acquire load.
+ */
+#ifndef RACELAB_CORE_SCHED_H
+#define RACELAB_CORE_SCHED_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <racelab/probe.h>
+
+enum { RL__SCHED_PENDING = 1, RL__SCHED_RUNNING, RL__SCHED_DONE };
+
+struct rl__held {
+	const void *addr;
+	const char *kind;
+	const char *name;
+};
+
+/* Per-thread scheduler state, embedded in the probe layer's thread record. */
+struct rl__sched_thr {
+	_Atomic uint32_t go;  /* baton: 0 waiting to be picked, 1 picked, 2 asleep on the futex */
+	unsigned tid;
+	const char *name;     /* owned by the probe layer */
+	const void *handle;   /* the rl_thread it was spawned as (NULL for T0) */
+	uint8_t state;        /* RL__SCHED_* */
+	bool blocked;         /* parked in a blocking operation (wait) */
+	rl_probe_ev wait;     /* that operation */
+	int64_t prio;         /* PCT priority: the highest enabled thread runs */
+	unsigned rcu_nest;    /* RCU read-side nesting */
+	struct rl__held *held; /* mutexes held, in locking order */
+	unsigned nheld, capheld;
+};
+
+struct rl__sched;
+
+/* A scheduler whose baton T0 (@t0, the calling thread) holds. NULL on ENOMEM. */
+struct rl__sched *rl__sched_new(const rl_probe_config *cfg, struct rl__sched_thr *t0);
+void rl__sched_free(struct rl__sched *s);
+
+/* SPAWN, by the baton holder: @t becomes runnable (before its OS thread runs). */
+int rl__sched_add(struct rl__sched *s, struct rl__sched_thr *t);
+/* SPAWN_FAILED, by the baton holder, before its next scheduling point. */
+void rl__sched_cancel(struct rl__sched *s, struct rl__sched_thr *t);
+
+/* A scheduling point before @ev: returns when @cur is picked (and, for a
+ * blocking @ev, can proceed). Return: RL_OK, or RL_EDEADLK (see probe.h). */
+int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev);
+/* START: wait until @t is first picked. */
+void rl__sched_start(struct rl__sched *s, struct rl__sched_thr *t);
+/* After @ev happened: lock owners, RCU readers. */
+void rl__sched_after(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev);
+/* EXIT: @cur is done; hand the baton on without waiting. */
+void rl__sched_exit(struct rl__sched *s, struct rl__sched_thr *cur);
+
+/* The scheduler stopped serialising (deadlock or step limit). */
+bool rl__sched_released(struct rl__sched *s);
+uint64_t rl__sched_steps(const struct rl__sched *s);
+uint64_t rl__sched_switches(const struct rl__sched *s);
+bool rl__sched_deadlocked(const struct rl__sched *s);
+bool rl__sched_step_limited(const struct rl__sched *s);
+
+/* ---- provided by probe.c to the scheduler ---- */
+
+/* @t could not proceed with @ev: record it in the trace. */
+void rl__probe_note_blocked(struct rl__sched_thr *t, const rl_probe_ev *ev);
+/* A deadlock report; @text is malloc'd and passes to the probe layer. */
+void rl__probe_note_deadlock(char *text);
+/* #N of the object at @addr; takes the detector lock itself. */
+uint32_t rl__probe_obj_number(const void *addr);
+
+#endif
