@@ -202,7 +202,7 @@ static const char *rust_binary(struct rl_bench_session *s, char *bin, size_t len
 			return bin;
 		}
 	}
-	snprintf(why, whylen, "rustc -O %s failed", RL_BENCH_RUST_SRC);
+	snprintf(why, whylen, "rustc -O %s failed (it needs rustc 1.66 or newer)", RL_BENCH_RUST_SRC);
 	return NULL;
 }
 
