@@ -3,7 +3,8 @@
  * The seed's point, measured: a thread's stack is reserved at spawn, but the
  * kernel backs a page with memory only on its first access. Each thread
  * touches --touch bytes of its stack by recursion, then reports mincore()'s
- * count of resident pages while the main thread waits.
+ * count of resident pages while the main thread waits. The measuring code is
+ * in stack_live.c, shared with the stack-lazy workload.
  */
 #include <pthread.h>
 #include <stdbool.h>
@@ -17,6 +18,7 @@
 #include <racelab/thread.h>
 
 #include "cli.h"
+#include "stack_live.h"
 
 struct job {
 	size_t touch;
@@ -24,105 +26,33 @@ struct job {
 	int status;
 };
 
-/* Use about @bytes of stack in 1 KiB frames; the volatile buffer keeps each
- * frame from being optimised away. */
-static size_t burn(size_t bytes)
-{
-	volatile char frame[1024];
-	frame[0] = (char)bytes;
-	frame[sizeof frame - 1] = 1;
-	if (bytes <= sizeof frame)
-		return (size_t)frame[0];
-	return burn(bytes - sizeof frame) + frame[sizeof frame - 1];
-}
-
 static void *stack_worker(void *arg)
 {
 	struct job *j = arg;
-	burn(j->touch);
+	rl__stack_burn(j->touch);
 	j->status = rl_thread_stack_usage(NULL, &j->reserved, &j->touched);
 	return NULL;
 }
 
-/* ---- --live N: many threads alive at once ----------------------------- */
-
-struct live {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	size_t touch;
-	size_t arrived;
-	bool release;
-};
-
-static void *live_worker(void *arg)
-{
-	struct live *l = arg;
-	burn(l->touch);
-	pthread_mutex_lock(&l->lock);
-	l->arrived++;
-	pthread_cond_broadcast(&l->cond);
-	while (!l->release)
-		pthread_cond_wait(&l->cond, &l->lock);
-	pthread_mutex_unlock(&l->lock);
-	return NULL;
-}
-
-/* Resident set size of the process, from /proc/self/statm. */
-static size_t rss_bytes(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size = 0, res = 0;
-	if (f) {
-		if (fscanf(f, "%lu %lu", &size, &res) != 2)
-			res = 0;
-		fclose(f);
-	}
-	return (size_t)res * (size_t)sysconf(_SC_PAGESIZE);
-}
-
+/* --live N: many threads alive at once (stack_live.c, shared with stack-lazy). */
 static int run_live(uint64_t n, size_t touch)
 {
-	rl_thread **ts = calloc(n, sizeof *ts);
-	if (!ts) {
+	struct rl__live_stats st;
+	if (rl__stack_live(n, 0, touch, SIZE_MAX, "live", &st) != RL_OK) {
 		fprintf(stderr, "racelab: out of memory for %llu thread handles\n", (unsigned long long)n);
 		return 1;
 	}
-	struct live l = {.lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER, .touch = touch};
-	size_t before = rss_bytes();
-	uint64_t live = 0;
-	int err = RL_OK;
-	for (; live < n; live++) {
-		char name[32];
-		snprintf(name, sizeof name, "live-%llu", (unsigned long long)live + 1);
-		rl_thread_opts o = {.name = name};
-		if ((err = rl_thread_spawn(&ts[live], live_worker, &l, &o)) != RL_OK)
-			break;
-	}
-	pthread_mutex_lock(&l.lock);
-	while (l.arrived < live)
-		pthread_cond_wait(&l.cond, &l.lock);
-	pthread_mutex_unlock(&l.lock);
-	size_t after = rss_bytes();
-	size_t stack = rl_thread_default_stack_size();
-
 	char a[32], b[32], c[32], d[32], e[32];
-	size_t grew = after > before ? after - before : 0;
+	size_t grew = st.rss_after > st.rss_before ? st.rss_after - st.rss_before : 0;
 	printf("%llu live threads with %s stacks: reserved %s, resident %s (+%s for the threads, %s each)\n",
-	       (unsigned long long)live, rl_format_size(stack, a, sizeof a),
-	       rl_format_size(stack * live, b, sizeof b), rl_format_size(after, c, sizeof c),
-	       rl_format_size(grew, d, sizeof d), rl_format_size(live ? grew / live : 0, e, sizeof e));
+	       (unsigned long long)st.live, rl_format_size(st.stack, a, sizeof a),
+	       rl_format_size(st.stack * st.live, b, sizeof b), rl_format_size(st.rss_after, c, sizeof c),
+	       rl_format_size(grew, d, sizeof d), rl_format_size(st.live ? grew / st.live : 0, e, sizeof e));
 	printf("SUMMARY threads=%llu stack_bytes=%zu reserved_bytes=%zu rss_before=%zu rss_after=%zu\n",
-	       (unsigned long long)live, stack, stack * live, before, after);
-
-	pthread_mutex_lock(&l.lock);
-	l.release = true;
-	pthread_cond_broadcast(&l.cond);
-	pthread_mutex_unlock(&l.lock);
-	for (uint64_t i = 0; i < live; i++)
-		rl_thread_join(ts[i], NULL);
-	free(ts);
-	if (err) {
-		fprintf(stderr, "racelab: stopped after %llu threads: %s\n", (unsigned long long)live, rl_strerror(err));
+	       (unsigned long long)st.live, st.stack, st.stack * st.live, st.rss_before, st.rss_after);
+	if (st.err) {
+		fprintf(stderr, "racelab: stopped after %llu threads: %s\n", (unsigned long long)st.live,
+			rl_strerror(st.err));
 		return 1;
 	}
 	return RL_EXIT_CLEAN;

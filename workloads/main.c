@@ -11,6 +11,7 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "bench.h"
 #include "cli.h"
 
 #ifndef RACELAB_VERSION
@@ -25,11 +26,19 @@ static const char usage_text[] =
 	"numbers what the type system prevents.\n"
 	"\n"
 	"commands:\n"
+	"  list [--json]  the workload catalog: name, expected verdict, concept\n"
+	"  run NAME [--threads N] [--iters N] [--stack SIZE] [--main-stack SIZE]\n"
+	"           [--check report|abort|off] [--json] [--expect VERDICT]\n"
+	"                 run one workload: its invariant (expected, observed, lost),\n"
+	"                 the owner-check reports and a verdict\n"
+	"  demo [--json]  a guided tour: every workload, each verdict explained\n"
+	"  layout [--json]\n"
+	"                 sizes and alignments of racelab's types beside Rust's\n"
+	"  bench [options] what Rc, Arc, Mutex and RCU cost on this CPU (racelab bench --help)\n"
 	"  stack [--threads N] [--stack SIZE] [--touch SIZE] [--live N]\n"
 	"                 spawn threads with the default (2 MiB) and a custom stack size\n"
 	"                 and print reserved vs touched stack memory per thread;\n"
 	"                 --live N keeps N threads alive and prints the resident memory\n"
-	"  demo           a guided tour of the concepts racelab shows\n"
 	"  help           this text\n"
 	"\n"
 	"options:\n"
@@ -37,7 +46,9 @@ static const char usage_text[] =
 	"  -V, --version  print the version\n"
 	"\n"
 	"Sizes take K, M, G suffixes (powers of 1024): 2M, 512K.\n"
-	"Exit status: 0 clean, 2 bad usage, 3 violation detected.\n";
+	"Verdicts: clean, send-violation, sync-violation, race, overflow, panic, leak.\n"
+	"Exit status: 0 clean, 3 violation detected, 2 bad usage, 1 could not run or\n"
+	"--expect not met, 130 interrupted (Ctrl-C ends a run with what it measured).\n";
 
 int rl_cli_usage_error(const char *fmt, ...)
 {
@@ -65,12 +76,16 @@ int main(int argc, char **argv)
 		printf("racelab %s\n", RACELAB_VERSION);
 		return RL_EXIT_CLEAN;
 	}
-	if (!strcmp(cmd, "demo")) {
-		/* The guided tour grows with the catalog; today it is the thread runtime. */
-		fputs(usage_text, stdout);
-		puts("\n== demo: thread stacks are reserved, not committed ==");
-		return rl_cmd_stack(1, (char *[]){"stack", NULL});
-	}
+	if (!strcmp(cmd, "demo"))
+		return rl_cmd_demo(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return rl_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "list"))
+		return rl_cmd_list(argc - 1, argv + 1);
+	if (!strcmp(cmd, "layout"))
+		return rl_cmd_layout(argc - 1, argv + 1);
+	if (!strcmp(cmd, "bench"))
+		return rl_bench_main(argc - 1, argv + 1);
 	if (!strcmp(cmd, "stack"))
 		return rl_cmd_stack(argc - 1, argv + 1);
 	return rl_cli_usage_error("unknown command '%s' (try 'racelab --help')", cmd);

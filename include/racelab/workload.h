@@ -1,0 +1,211 @@
+/* workload.h — the workload catalog and its runner (`racelab run/list/demo`).
+ *
+ * A workload is a small program over racelab's primitives that shows one idea
+ * of the seed article (Rc is not Send, Cell is not Sync, 2 MiB thread stacks,
+ * ...). Each one states an invariant — a final count, a number of live
+ * objects — and checks it: the result carries what was expected, what was
+ * observed and what was lost, the owner-check reports made during the run, and
+ * a verdict.
+ *
+ * The runner (rl_workload_run) sets the owner-check mode, collects the reports,
+ * quarantines freed boxes for racy workloads (a count that reaches zero early
+ * becomes a reported use-after-free instead of a crash), runs the workload's
+ * main function on the runtime's 8 MiB "main" thread (rl_run_main), and
+ * derives the verdict. Workloads that end the process on purpose (the stack
+ * overflow), and every run in RL_CHECK_ABORT mode, run in a forked child whose
+ * result lives in shared memory, so the verdict survives the child's SIGABRT.
+ *
+ * A result is plain data (no pointers), so it can be copied across fork().
+ *
+ * Synchronisation: one run at a time per process; rl_workload_stop() may be
+ * called from a signal handler at any time.
+ */
+#ifndef RACELAB_WORKLOAD_H
+#define RACELAB_WORKLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <racelab/check.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a run showed, most severe first (rl_workload_run() picks the first that applies). */
+enum rl_verdict {
+	RL_VERDICT_OVERFLOW = 0, /* a thread overflowed its stack */
+	RL_VERDICT_PANIC,        /* a thread panicked (or the run died of a signal) */
+	RL_VERDICT_SEND,         /* owner checks: a !Send value used on another thread */
+	RL_VERDICT_SYNC,         /* owner checks: a !Sync value shared between threads */
+	RL_VERDICT_RACE,         /* the invariant broke (lost updates, use after free) */
+	RL_VERDICT_LEAK,         /* objects still alive at the end */
+	RL_VERDICT_CLEAN,        /* none of the above */
+	RL_VERDICT_COUNT,
+};
+
+/* "overflow", "panic", "send-violation", "sync-violation", "race", "leak", "clean". */
+const char *rl_verdict_name(enum rl_verdict v);
+
+/**
+ * rl_verdict_parse() - a verdict name, as --expect takes it.
+ * @s: a name of rl_verdict_name(), or the short forms "send" and "sync".
+ *
+ * Return: RL_OK, or RL_EINVAL (*@out unchanged).
+ */
+int rl_verdict_parse(const char *s, enum rl_verdict *out);
+
+/**
+ * rl_verdict_matches() - does verdict @got satisfy `--expect @want`?
+ *
+ * A verdict matches itself. `race` also matches send-violation and
+ * sync-violation: those are data races too, caught earlier by the owner
+ * checks (with --check off the same run says `race`).
+ */
+bool rl_verdict_matches(enum rl_verdict want, enum rl_verdict got);
+
+/* Parameters a workload uses (rl_workload.uses); --main-stack and --check always apply. */
+enum {
+	RL_WP_THREADS = 1u << 0,
+	RL_WP_ITERS = 1u << 1,
+	RL_WP_STACK = 1u << 2,
+};
+
+/* Workload flags. */
+enum {
+	RL_WF_RACY = 1u << 0,    /* shares !Send/!Sync objects: run with the quarantine on */
+	RL_WF_ISOLATE = 1u << 1, /* ends the process on purpose: run in a forked child */
+};
+
+struct rl_workload_params {
+	uint64_t threads;        /* 0: the workload's default */
+	uint64_t iters;          /* 0: the workload's default */
+	size_t stack;            /* spawned threads; 0: rl_thread_default_stack_size() */
+	size_t main_stack;       /* the runtime "main" thread; 0: RL_MAIN_STACK_SIZE */
+	enum rl_check_mode check;
+	bool capture_stderr;     /* keep the run's stderr in the result instead of printing it */
+};
+
+#define RL_WL_TEXT 192
+#define RL_WL_MAX_MESSAGES 8
+#define RL_WL_MAX_MEASURES 12
+#define RL_WL_MAX_NOTES 6
+#define RL_WL_STDERR 2048
+
+/* One figure beside the invariant: packed vs padded ns/op, touched bytes, ... */
+struct rl_measure {
+	char key[32];   /* JSON key, snake_case */
+	char label[48]; /* for people */
+	double value;
+	char unit[16];  /* "ns/op", "bytes", "" */
+};
+
+struct rl_workload_result {
+	/* The invariant, checked by the workload. */
+	char unit[24];           /* what is counted: "increments", "references", "objects", "frames" */
+	int64_t expected;
+	int64_t observed;
+	int64_t lost;            /* expected - observed, or another count of what went missing */
+	bool invariant_held;
+	/* Consequences, counted by the workload or the runner. */
+	uint64_t leaked;         /* objects still alive when the workload ended */
+	uint64_t panics;         /* threads that ended in rl_panic() */
+	bool overflowed;         /* a thread overflowed its stack */
+	uint64_t reports[RL_CHECK_NKINDS]; /* owner-check reports by kind */
+	uint64_t live_at_free;   /* first use-after-free: references still live (UINT64_MAX unknown) */
+	unsigned nmessages;      /* kept messages (reports, the overflow report) */
+	char messages[RL_WL_MAX_MESSAGES][RL_WL_TEXT];
+	unsigned nmeasures;
+	struct rl_measure measures[RL_WL_MAX_MEASURES];
+	unsigned nnotes;         /* sentences with the run's figures */
+	char notes[RL_WL_MAX_NOTES][RL_WL_TEXT];
+	/* The run. */
+	uint64_t threads, iters; /* as run (defaults resolved) */
+	size_t stack, main_stack;
+	enum rl_check_mode check;
+	bool interrupted;        /* rl_workload_stop() cut the run short */
+	bool isolated;           /* ran in a forked child */
+	int child_signal;        /* isolated: the signal that ended the child, or 0 */
+	double seconds;          /* wall-clock time of the run */
+	int error;               /* RL_OK, or why the workload could not run (RL_EAGAIN, ...) */
+	char error_text[RL_WL_TEXT];
+	char captured[RL_WL_STDERR]; /* stderr of the run, when captured (truncated) */
+	enum rl_verdict verdict;
+};
+
+typedef int rl_workload_fn(const struct rl_workload_params *p, struct rl_workload_result *r);
+
+struct rl_workload {
+	const char *name;        /* "rc-send" */
+	const char *concept;     /* the seed's idea: "Rc<T> is !Send" */
+	const char *summary;     /* one line for `racelab list` */
+	const char *invariant;   /* what the run checks, in words */
+	const char *lesson;      /* two or three lines explaining the expected verdict */
+	const char *twin;        /* the race-free (or racy) counterpart, or NULL */
+	enum rl_verdict expected;
+	unsigned uses;           /* RL_WP_* */
+	unsigned flags;          /* RL_WF_* */
+	uint64_t threads, iters; /* defaults */
+	const char *iters_unit;  /* what --iters counts ("frames", "versions"); NULL: "iterations" */
+	rl_workload_fn *run;     /* runs on the runtime "main" thread */
+};
+
+/* The catalog, in tour order. Return: the number of entries. */
+size_t rl_workloads(const struct rl_workload **out);
+
+/* The workload called @name, or NULL. */
+const struct rl_workload *rl_workload_find(const char *name);
+
+/* The catalog name closest to @name (edit distance), or NULL if none is close. */
+const char *rl_workload_suggest(const char *name);
+
+/* Largest thread count a run may ask for on this system (RLIMIT_NPROC,
+ * kernel.threads-max, and racelab's cap of RL_WL_MAX_THREADS). */
+#define RL_WL_MAX_THREADS 10000
+uint64_t rl_workload_max_threads(void);
+
+/* Largest stack size a run may ask for: the machine's physical memory
+ * (and at most RL_MAX_STACK_SIZE). */
+size_t rl_workload_max_stack(void);
+
+/* Smallest stack size a run may ask for: the system's thread stack minimum. */
+size_t rl_workload_min_stack(void);
+
+/**
+ * rl_workload_check_params() - validate @p for @w before running.
+ * @why: receives one line saying what is wrong (no newline).
+ *
+ * Return: RL_OK, or RL_EINVAL with @why filled.
+ */
+int rl_workload_check_params(const struct rl_workload *w, const struct rl_workload_params *p,
+			     char *why, size_t len);
+
+/**
+ * rl_workload_run() - run @w and fill @r, verdict included.
+ *
+ * Context: the process's main thread, one run at a time; no other racelab
+ * thread may be running (the check mode, sink and quarantine are global).
+ * Return: RL_OK when the run happened (whatever the verdict); RL_EINVAL for
+ * bad parameters; another status when the workload could not run
+ * (r->error_text says why).
+ */
+int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params *p,
+		    struct rl_workload_result *r);
+
+/*
+ * Ctrl-C. rl_workload_stop() asks the running workload to end early with what
+ * it measured so far (async-signal-safe). Workloads poll
+ * rl_workload_stopping() in their loops. rl_workload_reset_stop() clears the
+ * request before a new run.
+ */
+void rl_workload_stop(void);
+bool rl_workload_stopping(void);
+void rl_workload_reset_stop(void);
+
+/* True when built with ThreadSanitizer: lost-update figures are then not meaningful. */
+bool rl_workload_under_tsan(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,206 @@
+/* cmd_run.c — `racelab run NAME [options]` and `racelab list`.
+ *
+ * Exit status of run: 0 clean, 3 a violation (any verdict but clean), 2 bad
+ * usage, 1 the workload could not run; with --expect V, 0 exactly when the
+ * verdict matches V and 1 otherwise; 130 after Ctrl-C (the result printed
+ * covers the work done until then).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <racelab/parse.h>
+#include <racelab/status.h>
+#include <racelab/thread.h>
+#include <racelab/workload.h>
+
+#include "cli.h"
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	rl_workload_stop();
+}
+
+void rl_cli_catch_sigint(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigint;
+	/* A second Ctrl-C ends the process the usual way. */
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	rl_workload_reset_stop();
+}
+
+int rl_cli_exit_status(const struct rl_workload_result *r, const enum rl_verdict *expect)
+{
+	if (r->error)
+		return RL_EXIT_FAILED;
+	if (expect)
+		return rl_verdict_matches(*expect, r->verdict) ? RL_EXIT_CLEAN : RL_EXIT_FAILED;
+	if (r->interrupted)
+		return RL_EXIT_INTERRUPTED;
+	return r->verdict == RL_VERDICT_CLEAN ? RL_EXIT_CLEAN : RL_EXIT_VIOLATION;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]. Return: the value, NULL if
+ * @opt does not name this option; *@missing when it does but has no value. */
+static const char *option(int argc, char **argv, int *i, const char *opt, bool *missing)
+{
+	size_t n = strlen(opt);
+	const char *a = argv[*i];
+	if (strncmp(a, opt, n) != 0)
+		return NULL;
+	if (a[n] == '=')
+		return a + n + 1;
+	if (a[n] != '\0')
+		return NULL;
+	const char *v = rl_cli_value(argc, argv, i);
+	if (!v)
+		*missing = true;
+	return v;
+}
+
+static const char run_usage[] =
+	"usage: racelab run NAME [--threads N] [--iters N] [--stack SIZE] [--main-stack SIZE]\n"
+	"                        [--check report|abort|off] [--json] [--expect VERDICT]\n"
+	"\n"
+	"Runs one workload of `racelab list` on the runtime's 8 MiB \"main\" thread and prints\n"
+	"its invariant (expected, observed, lost), the owner-check reports and a verdict:\n"
+	"clean, send-violation, sync-violation, race, overflow, panic or leak.\n"
+	"  --threads N        worker threads (default: the workload's)\n"
+	"  --iters N          iterations per worker (default: the workload's)\n"
+	"  --stack SIZE       stack of each spawned thread (default 2M, or RACELAB_MIN_STACK)\n"
+	"  --main-stack SIZE  stack of the runtime main thread (default 8M)\n"
+	"  --check MODE       owner checks: report (default), abort (the run dies at the first\n"
+	"                     violation; it runs in a child process), off\n"
+	"  --json             one JSON object on one line instead of the text report\n"
+	"  --expect VERDICT   exit 0 exactly when the verdict matches (send and sync are short\n"
+	"                     for send-violation and sync-violation; race also matches both)\n"
+	"Exit status: 0 clean, 3 violation, 2 bad usage, 1 could not run or --expect not met,\n"
+	"130 interrupted.\n";
+
+int rl_cmd_run(int argc, char **argv)
+{
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT};
+	const char *name = NULL;
+	bool json = false, have_expect = false;
+	enum rl_verdict expect = RL_VERDICT_CLEAN;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		bool missing = false;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(run_usage, stdout);
+			return RL_EXIT_CLEAN;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if ((v = option(argc, argv, &i, "--threads", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.threads))
+				return rl_cli_usage_error("--threads needs a whole number of at least 1, not '%s'", v ? v : "");
+		} else if ((v = option(argc, argv, &i, "--iters", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.iters))
+				return rl_cli_usage_error("--iters needs a whole number of at least 1, not '%s'", v ? v : "");
+		} else if ((v = option(argc, argv, &i, "--stack", &missing)) || missing) {
+			if (!v || rl_parse_size(v, &p.stack) || p.stack == 0)
+				return rl_cli_usage_error("--stack needs a size such as 512K or 2M, not '%s'", v ? v : "");
+		} else if ((v = option(argc, argv, &i, "--main-stack", &missing)) || missing) {
+			if (!v || rl_parse_size(v, &p.main_stack) || p.main_stack == 0)
+				return rl_cli_usage_error("--main-stack needs a size such as 8M, not '%s'", v ? v : "");
+		} else if ((v = option(argc, argv, &i, "--check", &missing)) || missing) {
+			if (v && !strcmp(v, "report"))
+				p.check = RL_CHECK_REPORT;
+			else if (v && !strcmp(v, "abort"))
+				p.check = RL_CHECK_ABORT;
+			else if (v && !strcmp(v, "off"))
+				p.check = RL_CHECK_OFF;
+			else
+				return rl_cli_usage_error("--check takes report, abort or off, not '%s'", v ? v : "");
+		} else if ((v = option(argc, argv, &i, "--expect", &missing)) || missing) {
+			if (!v || rl_verdict_parse(v, &expect))
+				return rl_cli_usage_error("--expect takes clean, send-violation (send), sync-violation (sync), "
+							  "race, overflow, panic or leak, not '%s'", v ? v : "");
+			have_expect = true;
+		} else if (argv[i][0] == '-') {
+			return rl_cli_usage_error("run: unknown option '%s' (try 'racelab run --help')", argv[i]);
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			return rl_cli_usage_error("run: one workload at a time ('%s' and '%s')", name, argv[i]);
+		}
+	}
+	if (!name)
+		return rl_cli_usage_error("run: which workload? (see 'racelab list')");
+	const struct rl_workload *w = rl_workload_find(name);
+	if (!w) {
+		const char *s = rl_workload_suggest(name);
+		if (s)
+			return rl_cli_usage_error("unknown workload '%s'; did you mean '%s'? (see 'racelab list')", name, s);
+		return rl_cli_usage_error("unknown workload '%s' (see 'racelab list')", name);
+	}
+	char why[RL_WL_TEXT];
+	if (rl_workload_check_params(w, &p, why, sizeof why))
+		return rl_cli_usage_error("%s", why);
+
+	rl_cli_catch_sigint();
+	static struct rl_workload_result r;
+	fflush(stdout);
+	rl_workload_run(w, &p, &r);
+	if (json)
+		rl_cli_print_json(stdout, w, &r, have_expect ? &expect : NULL);
+	else
+		rl_cli_print_text(stdout, w, &r, have_expect ? &expect : NULL);
+	fflush(stdout);
+	if (r.error)
+		fprintf(stderr, "racelab: %s: %s\n", w->name, r.error_text);
+	return rl_cli_exit_status(&r, have_expect ? &expect : NULL);
+}
+
+int rl_cmd_list(int argc, char **argv)
+{
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = true;
+		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			puts("usage: racelab list [--json]\n\nThe workload catalog: name, expected verdict, the seed concept it shows,\nwhat it does.");
+			return RL_EXIT_CLEAN;
+		} else
+			return rl_cli_usage_error("list: unknown argument '%s'", argv[i]);
+	}
+	const struct rl_workload *ws;
+	size_t n = rl_workloads(&ws);
+	if (!json)
+		printf("%-15s %-15s %s\n", "NAME", "EXPECTED", "CONCEPT / WHAT IT DOES");
+	for (size_t i = 0; i < n; i++) {
+		const struct rl_workload *w = &ws[i];
+		if (json) {
+			fputs("{\"name\":", stdout);
+			rl_cli_json_string(stdout, w->name);
+			printf(",\"expected\":\"%s\",\"concept\":", rl_verdict_name(w->expected));
+			rl_cli_json_string(stdout, w->concept);
+			fputs(",\"summary\":", stdout);
+			rl_cli_json_string(stdout, w->summary);
+			fputs(",\"invariant\":", stdout);
+			rl_cli_json_string(stdout, w->invariant);
+			printf(",\"params\":{\"threads\":%s,\"iters\":%s,\"stack\":%s}",
+			       w->uses & RL_WP_THREADS ? "true" : "false", w->uses & RL_WP_ITERS ? "true" : "false",
+			       w->uses & RL_WP_STACK ? "true" : "false");
+			printf(",\"defaults\":{\"threads\":%llu,\"iters\":%llu}", (unsigned long long)w->threads,
+			       (unsigned long long)w->iters);
+			fputs(",\"twin\":", stdout);
+			if (w->twin)
+				rl_cli_json_string(stdout, w->twin);
+			else
+				fputs("null", stdout);
+			printf(",\"racy\":%s}\n", w->flags & RL_WF_RACY ? "true" : "false");
+			continue;
+		}
+		printf("%-15s %-15s %s\n", w->name, rl_verdict_name(w->expected), w->concept);
+		printf("%-15s %-15s %s\n", "", "", w->summary);
+	}
+	if (!json)
+		printf("\nRun one with 'racelab run NAME' (options: racelab run --help); 'racelab demo' runs them all.\n");
+	return RL_EXIT_CLEAN;
+}

@@ -1,0 +1,268 @@
+/* registry.c — the workload catalog: one entry per workload, in tour order.
+ *
+ * Each entry names the seed concept it shows, the verdict a default run must
+ * reach, the parameters it takes and the invariant it checks. The lesson is
+ * what `racelab demo` says after the run (two or three lines).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <racelab/workload.h>
+
+#include "wl.h"
+
+#define ALL (RL_WP_THREADS | RL_WP_ITERS | RL_WP_STACK)
+
+static const struct rl_workload catalog[] = {
+	{
+		.name = "stack-overflow",
+		.concept = "stacks: 8 MiB for main, 2 MiB for spawned threads",
+		.summary = "one recursion completes on the 8 MiB main thread and overflows a 2 MiB worker",
+		.invariant = "the worker reaches the depth the main thread reached (frames of about 1 KiB)",
+		.lesson = "Rust gives the main thread 8 MiB of stack and each spawned thread 2 MiB. The recursion\n"
+			  "that fits on main runs into the worker's guard page: Rust (and racelab) print\n"
+			  "\"thread 'worker-1' has overflowed its stack\" and abort. Try --stack 8M: it completes.",
+		.expected = RL_VERDICT_OVERFLOW,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_ISOLATE,
+		.threads = 1,
+		.iters = 4096,
+		.iters_unit = "frames",
+		.run = rl__wl_stack_overflow,
+	},
+	{
+		.name = "stack-lazy",
+		.concept = "stack memory is backed by the kernel only on first access",
+		.summary = "many threads with 2 MiB stacks alive at once: reserved vs touched memory",
+		.invariant = "each thread's resident stack stays within what it touched (+64 KiB)",
+		.lesson = "Every thread reserved a full stack, yet only the pages it wrote are backed by memory:\n"
+			  "a stack costs address space up front and RAM only as it grows. That is why thousands\n"
+			  "of 2 MiB threads fit in a few dozen MiB.",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_THREADS | RL_WP_STACK,
+		.threads = 200,
+		.run = rl__wl_stack_lazy,
+	},
+	{
+		.name = "false-sharing",
+		.concept = "alignment: data laid out for the CPU (64-byte cache lines)",
+		.summary = "per-thread counters packed into one cache line vs padded to 64 bytes, timed",
+		.invariant = "each counter ends at exactly its iteration count (threads share lines, not data)",
+		.lesson = "No data is shared, yet the packed counters are slower: they sit in one 64-byte cache line\n"
+			  "that the cores pass back and forth on every write. Aligning each to 64 bytes (the\n"
+			  "padding the compiler adds for align(64)) gives every core its own line.",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_THREADS | RL_WP_ITERS,
+		.threads = 2,
+		.iters = 10000000,
+		.run = rl__wl_false_sharing,
+	},
+	{
+		.name = "rc-single",
+		.concept = "Rc<T>: several owners, one reference count",
+		.summary = "Rc clone and drop on one thread: the baseline",
+		.invariant = "the strong count goes back to 1 and the value is dropped exactly once",
+		.lesson = "On one thread a plain (non-atomic) count is exact: each clone adds one, each drop takes\n"
+			  "one, and the value is freed when the last owner goes. That is all Rc promises.",
+		.twin = "rc-send",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS,
+		.iters = 100000,
+		.iters_unit = "clones",
+		.run = rl__wl_rc_single,
+	},
+	{
+		.name = "rc-send",
+		.concept = "Rc<T> is not Send: its count is not atomic",
+		.summary = "one Rc cloned and dropped by worker threads: the Send violation",
+		.invariant = "the strong count is back to 1 after the workers join; the value is dropped once, at the end",
+		.lesson = "Rust refuses to compile this: Rc<T> is not Send. The count is updated with a plain\n"
+			  "load and store, so two threads lose each other's updates: the count drifts, reaches\n"
+			  "zero while references live (use after free) or never (leak). Arc is the fix.",
+		.twin = "arc-clone",
+		.expected = RL_VERDICT_SEND,
+		.uses = ALL,
+		.flags = RL_WF_RACY,
+		.threads = 4,
+		.iters = 200000,
+		.run = rl__wl_rc_send,
+	},
+	{
+		.name = "arc-clone",
+		.concept = "Arc<T>: an atomic count makes shared ownership Send + Sync",
+		.summary = "the same clone/drop storm with Arc: exact counts, one drop",
+		.invariant = "the strong count is back to 1 after the workers join; the value is dropped once, at the end",
+		.lesson = "Arc does the same as Rc with atomic read-modify-write instructions: every update lands,\n"
+			  "the count ends exact and the value is dropped once. The price is those atomic\n"
+			  "instructions (see racelab bench).",
+		.twin = "rc-send",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 200000,
+		.run = rl__wl_arc_clone,
+	},
+	{
+		.name = "arc-cell",
+		.concept = "Cell<T> is not Sync: shared mutation needs a lock or atomics",
+		.summary = "Arc<Cell<i64>> incremented by several threads without a lock: lost updates",
+		.invariant = "the counter equals threads x iterations",
+		.lesson = "Arc makes the Cell reachable from every thread, but Cell is not Sync: its increment is a\n"
+			  "load, an add and a store. Threads overwrite each other's stores and increments vanish.\n"
+			  "Rust rejects Arc<Cell<T>> across threads; use a Mutex or an atomic.",
+		.twin = "arc-mutex",
+		.expected = RL_VERDICT_SYNC,
+		.uses = ALL,
+		.flags = RL_WF_RACY,
+		.threads = 4,
+		.iters = 1000000,
+		.run = rl__wl_arc_cell,
+	},
+	{
+		.name = "arc-mutex",
+		.concept = "Arc<Mutex<T>>: shared mutable state behind a lock",
+		.summary = "Arc<Mutex<i64>> counter incremented under the lock: exactly threads x iterations",
+		.invariant = "the counter equals threads x iterations",
+		.lesson = "Only the thread holding the lock can reach the value, so increments never overlap and\n"
+			  "none is lost. The lock's acquire and release also carry each increment to the next holder.",
+		.twin = "arc-cell",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 100000,
+		.run = rl__wl_arc_mutex,
+	},
+	{
+		.name = "arc-atomic",
+		.concept = "atomics: a shared counter without a lock",
+		.summary = "Arc<AtomicI64> counter incremented with fetch_add",
+		.invariant = "the counter equals threads x iterations",
+		.lesson = "fetch_add is one indivisible read-modify-write: no increment is lost, no lock is taken.\n"
+			  "Relaxed ordering suffices for a counter read after the threads are joined.",
+		.twin = "arc-cell",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 200000,
+		.run = rl__wl_arc_atomic,
+	},
+	{
+		.name = "mutex-poison",
+		.concept = "Mutex poisoning: a panic while the lock is held",
+		.summary = "a worker panics holding the guard; the others get RL_POISONED and still reach the value",
+		.invariant = "every increment made under the lock is in the value; every lock after the panic is poisoned",
+		.lesson = "worker-1 panicked in the middle of its update. Rust does not hide that: the mutex is\n"
+			  "poisoned and every later lock() returns Err(PoisonError) (RL_POISONED) — yet the lock is\n"
+			  "held and the value is reachable, so the others can check it and go on.",
+		.expected = RL_VERDICT_PANIC,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 10000,
+		.run = rl__wl_mutex_poison,
+	},
+	{
+		.name = "rcu-config",
+		.concept = "read-mostly sharing: readers that never block (RCU, arc-swap)",
+		.summary = "readers load a configuration through an RCU cell while a writer publishes new versions",
+		.invariant = "every read sees a whole version; every replaced version is freed once, after its readers",
+		.lesson = "Readers never lock and never write shared memory: they pin, load a pointer and read.\n"
+			  "The writer swaps in a new version and frees the old one only after a grace period,\n"
+			  "when no reader can still hold it (liburcu; arc-swap and crossbeam-epoch in Rust).",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 200,
+		.iters_unit = "versions",
+		.run = rl__wl_rcu_config,
+	},
+	{
+		.name = "rc-cycle",
+		.concept = "Rc cycles leak: the counts never reach zero",
+		.summary = "pairs of Rc nodes pointing at each other are never dropped",
+		.invariant = "every node created is dropped when its last owner goes",
+		.lesson = "Each node holds a strong reference to the other, so dropping our handles leaves both\n"
+			  "counts at 1: nothing is ever freed. Rust calls this safe — a leak is not undefined\n"
+			  "behaviour — and offers Weak to break the cycle (rc-weak).",
+		.twin = "rc-weak",
+		.expected = RL_VERDICT_LEAK,
+		.uses = RL_WP_ITERS,
+		.iters = 100,
+		.iters_unit = "pairs",
+		.run = rl__wl_rc_cycle,
+	},
+	{
+		.name = "rc-weak",
+		.concept = "Weak<T> breaks the cycle",
+		.summary = "the same pairs with a Weak back pointer: both nodes are dropped",
+		.invariant = "every node created is dropped when its last owner goes",
+		.lesson = "A Weak does not keep its value alive: dropping the strong handles takes both counts to\n"
+			  "zero and frees both nodes. upgrade() on the Weak would now return None (NULL).",
+		.twin = "rc-cycle",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS,
+		.iters = 100,
+		.iters_unit = "pairs",
+		.run = rl__wl_rc_weak,
+	},
+};
+
+size_t rl_workloads(const struct rl_workload **out)
+{
+	*out = catalog;
+	return sizeof catalog / sizeof catalog[0];
+}
+
+const struct rl_workload *rl_workload_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof catalog / sizeof catalog[0]; i++)
+		if (!strcmp(catalog[i].name, name))
+			return &catalog[i];
+	return NULL;
+}
+
+/* Levenshtein distance, with a transposition counted as one edit. */
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	if (la > 64 || lb > 64)
+		return SIZE_MAX;
+	size_t d[65][65];
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t cost = a[i - 1] != b[j - 1];
+			size_t best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + cost < best)
+				best = d[i - 1][j - 1] + cost;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+const char *rl_workload_suggest(const char *name)
+{
+	const char *best = NULL;
+	size_t best_d = SIZE_MAX;
+	for (size_t i = 0; i < sizeof catalog / sizeof catalog[0]; i++) {
+		size_t d = distance(name, catalog[i].name);
+		/* A name the input starts (or that starts the input) is a good guess too. */
+		size_t ln = strlen(name);
+		if (ln >= 2 && !strncmp(catalog[i].name, name, ln) && d > 1)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = catalog[i].name;
+		}
+	}
+	size_t len = strlen(name);
+	size_t limit = len / 2 > 3 ? len / 2 : 3;
+	return best_d <= limit ? best : NULL;
+}

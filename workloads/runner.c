@@ -1,0 +1,585 @@
+/* runner.c — runs one workload and turns what happened into a verdict.
+ *
+ * A run: reset the owner-check counters, set the mode, route reports into the
+ * result (a sink), start the quarantine for racy workloads, run the workload's
+ * function on the runtime "main" thread (8 MiB, --main-stack), end the
+ * quarantine, then decide the verdict from the result.
+ *
+ * Isolated runs (RL_WF_ISOLATE, and every run with --check abort) happen in a
+ * forked child. The result struct lives in a MAP_SHARED page, so whatever the
+ * child wrote before it died (the recursion depth of an overflowing thread,
+ * the reports sent before an abort) is still there; the child's stderr comes
+ * back through a pipe and tells how it ended ("has overflowed its stack", a
+ * sanitizer's "stack-overflow", an owner-check abort). fork() happens on the
+ * process's main thread while no other racelab thread runs, so the child
+ * starts single-threaded (which ThreadSanitizer requires to spawn threads).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <racelab/check.h>
+#include <racelab/parse.h>
+#include <racelab/status.h>
+#include <racelab/thread.h>
+#include <racelab/workload.h>
+
+#include "wl.h"
+
+/* ---- Ctrl-C -------------------------------------------------------------- */
+
+/* Set from a signal handler, polled by workload loops: relaxed is enough, the
+ * value carries no data (the joins order what the workers measured). */
+static atomic_int stop_requested;
+
+void rl_workload_stop(void) { atomic_store_explicit(&stop_requested, 1, memory_order_relaxed); }
+bool rl_workload_stopping(void) { return atomic_load_explicit(&stop_requested, memory_order_relaxed); }
+void rl_workload_reset_stop(void) { atomic_store_explicit(&stop_requested, 0, memory_order_relaxed); }
+
+bool rl_workload_under_tsan(void)
+{
+#if defined(__SANITIZE_THREAD__)
+	return true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+	return true;
+#else
+	return false;
+#endif
+#else
+	return false;
+#endif
+}
+
+/* ---- helpers for workloads ---------------------------------------------- */
+
+static void copy_text(char *dst, size_t len, const char *src)
+{
+	snprintf(dst, len, "%s", src ? src : "");
+}
+
+void rl__wl_measure(struct rl_workload_result *r, const char *key, const char *label, double value,
+		    const char *unit)
+{
+	if (r->nmeasures >= RL_WL_MAX_MEASURES)
+		return;
+	struct rl_measure *m = &r->measures[r->nmeasures++];
+	copy_text(m->key, sizeof m->key, key);
+	copy_text(m->label, sizeof m->label, label);
+	copy_text(m->unit, sizeof m->unit, unit);
+	m->value = value;
+}
+
+void rl__wl_note(struct rl_workload_result *r, const char *fmt, ...)
+{
+	if (r->nnotes >= RL_WL_MAX_NOTES)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->notes[r->nnotes++], RL_WL_TEXT, fmt, ap);
+	va_end(ap);
+}
+
+void rl__wl_message(struct rl_workload_result *r, const char *msg)
+{
+	if (r->nmessages < RL_WL_MAX_MESSAGES)
+		copy_text(r->messages[r->nmessages++], RL_WL_TEXT, msg);
+}
+
+void rl__wl_counts(struct rl_workload_result *r, const char *unit, int64_t expected, int64_t observed)
+{
+	copy_text(r->unit, sizeof r->unit, unit);
+	r->expected = expected;
+	r->observed = observed;
+	r->lost = expected - observed;
+	r->invariant_held = expected == observed;
+}
+
+int rl__wl_fail(struct rl_workload_result *r, int err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->error_text, sizeof r->error_text, fmt, ap);
+	va_end(ap);
+	r->error = err;
+	return err;
+}
+
+const char *rl__wl_size(size_t bytes, char *buf, size_t len)
+{
+	if (bytes >= ((size_t)1 << 30))
+		snprintf(buf, len, "%.1f GiB", (double)bytes / (double)((size_t)1 << 30));
+	else if (bytes >= ((size_t)1 << 20))
+		snprintf(buf, len, "%.1f MiB", (double)bytes / (double)((size_t)1 << 20));
+	else if (bytes >= 1024)
+		snprintf(buf, len, "%.0f KiB", (double)bytes / 1024.0);
+	else
+		snprintf(buf, len, "%zu B", bytes);
+	return buf;
+}
+
+double rl__wl_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- worker teams -------------------------------------------------------- */
+
+enum { GATE_CLOSED, GATE_OPEN, GATE_ABORT };
+
+struct team {
+	rl__wl_body *body;
+	void *ctx;
+	atomic_int gate;
+	atomic_uint arrived; /* workers waiting at the gate */
+};
+
+struct member {
+	struct team *team;
+	unsigned index;
+};
+
+static void *team_main(void *arg)
+{
+	struct member *m = arg;
+	int g;
+	/* Relaxed: the count only tells the main thread when to open the gate. */
+	atomic_fetch_add_explicit(&m->team->arrived, 1, memory_order_relaxed);
+	/* Acquire pairs with the release that opens the gate: the workload's
+	 * setup (made before the spawns anyway) and the decision to go. */
+	while ((g = atomic_load_explicit(&m->team->gate, memory_order_acquire)) == GATE_CLOSED)
+		sched_yield();
+	if (g == GATE_OPEN)
+		m->team->body(m->team->ctx, m->index);
+	return NULL;
+}
+
+int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, struct rl_workload_result *r)
+{
+	struct team team = {.body = body, .ctx = ctx, .gate = GATE_CLOSED};
+	rl_thread **ts = calloc(n ? n : 1, sizeof *ts);
+	struct member *ms = calloc(n ? n : 1, sizeof *ms);
+	if (!ts || !ms) {
+		free(ts);
+		free(ms);
+		return rl__wl_fail(r, RL_ENOMEM, "out of memory for %u workers", n);
+	}
+	unsigned spawned = 0;
+	int err = RL_OK;
+	for (; spawned < n; spawned++) {
+		char name[32];
+		snprintf(name, sizeof name, "worker-%u", spawned + 1);
+		ms[spawned] = (struct member){.team = &team, .index = spawned};
+		rl_thread_opts o = {.name = name, .stack_size = stack};
+		if ((err = rl_thread_spawn(&ts[spawned], team_main, &ms[spawned], &o)) != RL_OK)
+			break;
+	}
+	/* Open the gate once every worker waits at it, so that they start
+	 * together (on a busy machine, as together as the scheduler allows). */
+	while (!err && atomic_load_explicit(&team.arrived, memory_order_relaxed) < spawned && !rl_workload_stopping())
+		sched_yield();
+	/* Release: pairs with the workers' acquire loads of the gate. */
+	atomic_store_explicit(&team.gate, err ? GATE_ABORT : GATE_OPEN, memory_order_release);
+	for (unsigned i = 0; i < spawned; i++) {
+		void *ret = NULL;
+		if (rl_thread_join(ts[i], &ret) == RL_EPANICKED) {
+			r->panics++;
+			free(ret);
+		}
+	}
+	free(ts);
+	free(ms);
+	if (err)
+		rl__wl_fail(r, err, "cannot start worker-%u of %u: %s", spawned + 1, n, rl_strerror(err));
+	return err;
+}
+
+/* ---- limits and parameters ---------------------------------------------- */
+
+uint64_t rl_workload_max_threads(void)
+{
+	uint64_t max = RL_WL_MAX_THREADS;
+	struct rlimit rl;
+	/* RLIMIT_NPROC counts every thread of the user; leave room for the
+	 * process itself and the runtime main thread. */
+	if (getrlimit(RLIMIT_NPROC, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		uint64_t lim = rl.rlim_cur > 2 ? (uint64_t)rl.rlim_cur - 2 : 0;
+		if (lim < max)
+			max = lim;
+	}
+	FILE *f = fopen("/proc/sys/kernel/threads-max", "r");
+	if (f) {
+		unsigned long long tm;
+		if (fscanf(f, "%llu", &tm) == 1 && tm > 2 && tm - 2 < max)
+			max = tm - 2;
+		fclose(f);
+	}
+	return max;
+}
+
+size_t rl_workload_max_stack(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), ps = sysconf(_SC_PAGESIZE);
+	size_t mem = pages > 0 && ps > 0 ? (size_t)pages * (size_t)ps : RL_MAX_STACK_SIZE;
+	return mem < RL_MAX_STACK_SIZE ? mem : RL_MAX_STACK_SIZE;
+}
+
+size_t rl_workload_min_stack(void)
+{
+	long m = sysconf(_SC_THREAD_STACK_MIN);
+	return m > 0 ? (size_t)m : (size_t)16384;
+}
+
+static int check_stack(const char *opt, size_t v, char *why, size_t len)
+{
+	char a[32], b[32];
+	if (v < rl_workload_min_stack()) {
+		snprintf(why, len, "%s %s is below the minimum thread stack (%s)", opt,
+			 rl_format_size(v, a, sizeof a), rl_format_size(rl_workload_min_stack(), b, sizeof b));
+		return RL_EINVAL;
+	}
+	if (v > rl_workload_max_stack()) {
+		snprintf(why, len, "%s %s is more than this machine's memory (%s)", opt,
+			 rl_format_size(v, a, sizeof a), rl_format_size(rl_workload_max_stack(), b, sizeof b));
+		return RL_EINVAL;
+	}
+	return RL_OK;
+}
+
+int rl_workload_check_params(const struct rl_workload *w, const struct rl_workload_params *p, char *why,
+			     size_t len)
+{
+	if (p->threads && !(w->uses & RL_WP_THREADS)) {
+		snprintf(why, len, "%s runs a fixed set of threads; --threads does not apply", w->name);
+		return RL_EINVAL;
+	}
+	if (p->iters && !(w->uses & RL_WP_ITERS)) {
+		snprintf(why, len, "%s has no iteration count; --iters does not apply", w->name);
+		return RL_EINVAL;
+	}
+	if (p->stack && !(w->uses & RL_WP_STACK)) {
+		snprintf(why, len, "%s spawns no threads; --stack does not apply (try --main-stack)", w->name);
+		return RL_EINVAL;
+	}
+	uint64_t max = rl_workload_max_threads();
+	if (p->threads > max) {
+		snprintf(why, len, "--threads %llu is more than this system allows (at most %llu)",
+			 (unsigned long long)p->threads, (unsigned long long)max);
+		return RL_EINVAL;
+	}
+	uint64_t threads = p->threads ? p->threads : w->threads;
+	uint64_t iters = p->iters ? p->iters : w->iters;
+	if (threads && iters > (uint64_t)INT64_MAX / 4 / threads) {
+		snprintf(why, len, "--iters %llu is too large: threads x iterations must stay below 2^61",
+			 (unsigned long long)iters);
+		return RL_EINVAL;
+	}
+	if (p->stack && check_stack("--stack", p->stack, why, len))
+		return RL_EINVAL;
+	if (p->main_stack && check_stack("--main-stack", p->main_stack, why, len))
+		return RL_EINVAL;
+	if (p->check != RL_CHECK_REPORT && p->check != RL_CHECK_ABORT && p->check != RL_CHECK_OFF) {
+		snprintf(why, len, "--check must be report, abort or off");
+		return RL_EINVAL;
+	}
+	return RL_OK;
+}
+
+/* ---- verdicts ------------------------------------------------------------ */
+
+static const char *const verdict_names[RL_VERDICT_COUNT] = {
+	[RL_VERDICT_OVERFLOW] = "overflow",
+	[RL_VERDICT_PANIC] = "panic",
+	[RL_VERDICT_SEND] = "send-violation",
+	[RL_VERDICT_SYNC] = "sync-violation",
+	[RL_VERDICT_RACE] = "race",
+	[RL_VERDICT_LEAK] = "leak",
+	[RL_VERDICT_CLEAN] = "clean",
+};
+
+const char *rl_verdict_name(enum rl_verdict v)
+{
+	return (unsigned)v < RL_VERDICT_COUNT ? verdict_names[v] : "unknown";
+}
+
+int rl_verdict_parse(const char *s, enum rl_verdict *out)
+{
+	for (int v = 0; v < RL_VERDICT_COUNT; v++) {
+		if (!strcmp(s, verdict_names[v])) {
+			*out = (enum rl_verdict)v;
+			return RL_OK;
+		}
+	}
+	if (!strcmp(s, "send")) {
+		*out = RL_VERDICT_SEND;
+		return RL_OK;
+	}
+	if (!strcmp(s, "sync")) {
+		*out = RL_VERDICT_SYNC;
+		return RL_OK;
+	}
+	return RL_EINVAL;
+}
+
+bool rl_verdict_matches(enum rl_verdict want, enum rl_verdict got)
+{
+	if (want == got)
+		return true;
+	return want == RL_VERDICT_RACE && (got == RL_VERDICT_SEND || got == RL_VERDICT_SYNC);
+}
+
+static enum rl_verdict decide(const struct rl_workload_result *r)
+{
+	if (r->overflowed)
+		return RL_VERDICT_OVERFLOW;
+	if (r->panics || r->child_signal)
+		return RL_VERDICT_PANIC;
+	if (r->reports[RL_CHECK_SEND])
+		return RL_VERDICT_SEND;
+	if (r->reports[RL_CHECK_SYNC])
+		return RL_VERDICT_SYNC;
+	if (r->reports[RL_CHECK_USE_AFTER_FREE] || r->lost)
+		return RL_VERDICT_RACE;
+	if (r->leaked)
+		return RL_VERDICT_LEAK;
+	if (!r->invariant_held)
+		return RL_VERDICT_RACE;
+	return RL_VERDICT_CLEAN;
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+/* Reports go into the result (under check.c's report lock: one at a time). */
+static void sink(const struct rl_check_report *rep, void *ctx)
+{
+	struct rl_workload_result *r = ctx;
+	if ((unsigned)rep->kind < RL_CHECK_NKINDS)
+		r->reports[rep->kind]++;
+	if (rep->kind == RL_CHECK_USE_AFTER_FREE && r->live_at_free == UINT64_MAX && rep->live != SIZE_MAX)
+		r->live_at_free = rep->live;
+	rl__wl_message(r, rep->message);
+}
+
+struct main_arg {
+	const struct rl_workload *w;
+	const struct rl_workload_params *p;
+	struct rl_workload_result *r;
+	int status;
+};
+
+static void *workload_main(void *arg)
+{
+	struct main_arg *a = arg;
+	a->status = a->w->run(a->p, a->r);
+	return NULL;
+}
+
+/* Read all of @fd into @buf (NUL-terminated, truncated); echo it to @echo if >= 0. */
+static void drain(int fd, char *buf, size_t len, int echo)
+{
+	size_t have = 0;
+	char chunk[4096];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (echo >= 0 && write(echo, chunk, (size_t)n) < 0)
+			echo = -1;
+		size_t take = (size_t)n < len - 1 - have ? (size_t)n : len - 1 - have;
+		memcpy(buf + have, chunk, take);
+		have += take;
+	}
+	buf[have] = '\0';
+}
+
+/* The run proper, in this process. */
+static int run_here(const struct rl_workload *w, const struct rl_workload_params *p,
+		    struct rl_workload_result *r, bool capture)
+{
+	int saved_err = -1;
+	FILE *tmp = NULL;
+	if (capture && (tmp = tmpfile()) != NULL) {
+		fflush(stderr);
+		saved_err = dup(STDERR_FILENO);
+		if (saved_err < 0 || dup2(fileno(tmp), STDERR_FILENO) < 0) {
+			if (saved_err >= 0)
+				close(saved_err);
+			saved_err = -1;
+			fclose(tmp);
+			tmp = NULL;
+		}
+	}
+
+	rl_check_reset_counts();
+	rl_check_set_mode(p->check);
+	rl_check_set_sink(sink, r);
+	bool quarantine = w->flags & RL_WF_RACY;
+	if (quarantine)
+		rl_check_quarantine_begin();
+
+	struct main_arg a = {.w = w, .p = p, .r = r};
+	double t0 = rl__wl_now();
+	int err = rl_run_main(workload_main, &a, p->main_stack, NULL);
+	r->seconds = rl__wl_now() - t0;
+	if (err)
+		rl__wl_fail(r, err, "cannot start the main thread: %s", rl_strerror(err));
+	else if (a.status && !r->error)
+		rl__wl_fail(r, a.status, "%s", rl_strerror(a.status));
+
+	if (quarantine)
+		rl_check_quarantine_end();
+	rl_check_set_sink(NULL, NULL);
+	rl_check_set_live_fn(NULL, NULL);
+	rl_check_set_mode(RL_CHECK_REPORT);
+	for (int k = 0; k < RL_CHECK_NKINDS; k++) {
+		uint64_t n = rl_check_count((enum rl_check_kind)k);
+		if (n > r->reports[k])
+			r->reports[k] = n;
+	}
+	r->interrupted = rl_workload_stopping();
+
+	if (tmp) {
+		fflush(stderr);
+		dup2(saved_err, STDERR_FILENO);
+		close(saved_err);
+		rewind(tmp);
+		size_t n = fread(r->captured, 1, sizeof r->captured - 1, tmp);
+		r->captured[n] = '\0';
+		fclose(tmp);
+	}
+	return r->error;
+}
+
+static bool has(const char *text, const char *what) { return strstr(text, what) != NULL; }
+
+/* The run in a forked child; see the file comment. */
+static int run_isolated(const struct rl_workload *w, const struct rl_workload_params *p,
+			struct rl_workload_result *r)
+{
+	struct rl_workload_result *shared = mmap(NULL, sizeof *shared, PROT_READ | PROT_WRITE,
+						 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED)
+		return rl__wl_fail(r, RL_ENOMEM, "cannot map the shared result: %s", strerror(errno));
+	*shared = *r;
+	int fds[2];
+	if (pipe(fds) != 0) {
+		munmap(shared, sizeof *shared);
+		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(errno));
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		munmap(shared, sizeof *shared);
+		return rl__wl_fail(r, RL_EAGAIN, "cannot fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		/* The child: stderr into the pipe, no core dump for the abort. */
+		struct rlimit no_core = {0, 0};
+		setrlimit(RLIMIT_CORE, &no_core);
+		close(fds[0]);
+		dup2(fds[1], STDERR_FILENO);
+		close(fds[1]);
+		run_here(w, p, shared, false);
+		fflush(stderr);
+		fflush(stdout);
+		/* exit(), not _exit(): sanitizers report (and LSan checks) at exit. */
+		exit(0);
+	}
+	close(fds[1]);
+	drain(fds[0], r->captured, sizeof r->captured, p->capture_stderr ? -1 : STDERR_FILENO);
+	close(fds[0]);
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	char captured[RL_WL_STDERR];
+	memcpy(captured, r->captured, sizeof captured);
+	*r = *shared;
+	munmap(shared, sizeof *shared);
+	memcpy(r->captured, captured, sizeof captured);
+	r->isolated = true;
+
+	if (has(captured, "has overflowed its stack") || has(captured, "stack-overflow"))
+		r->overflowed = true;
+	if (WIFSIGNALED(status)) {
+		r->child_signal = WTERMSIG(status);
+		/* An owner-check abort (--check abort) is the violation, not a crash. */
+		if (has(captured, "racelab: fatal: ") &&
+		    (has(captured, "cannot be sent between threads") || has(captured, "cannot be shared between threads")))
+			r->child_signal = 0;
+		if (r->overflowed)
+			r->child_signal = 0;
+		if (r->reports[RL_CHECK_SEND] == 0 && has(captured, "cannot be sent between threads"))
+			r->reports[RL_CHECK_SEND] = 1;
+		if (r->reports[RL_CHECK_SYNC] == 0 && has(captured, "cannot be shared between threads"))
+			r->reports[RL_CHECK_SYNC] = 1;
+		if (r->child_signal) {
+			rl__wl_note(r, "the run died of signal %d (%s)", r->child_signal, strsignal(r->child_signal));
+		}
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && !r->overflowed) {
+		rl__wl_note(r, "the run's process exited with status %d", WEXITSTATUS(status));
+		if (!r->error)
+			rl__wl_fail(r, RL_EINVAL, "the run's process exited with status %d", WEXITSTATUS(status));
+	}
+	/* The overflow report is the message of an overflow run. */
+	if (r->overflowed) {
+		const char *line = strstr(captured, "thread '");
+		if (!line)
+			line = strstr(captured, "stack-overflow");
+		if (line) {
+			char msg[RL_WL_TEXT];
+			size_t n = strcspn(line, "\n");
+			snprintf(msg, sizeof msg, "%.*s", (int)(n < sizeof msg - 1 ? n : sizeof msg - 1), line);
+			rl__wl_message(r, msg);
+		}
+	}
+	return r->error;
+}
+
+int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params *p,
+		    struct rl_workload_result *r)
+{
+	memset(r, 0, sizeof *r);
+	r->live_at_free = UINT64_MAX;
+	r->verdict = RL_VERDICT_CLEAN;
+	if (rl_workload_check_params(w, p, r->error_text, sizeof r->error_text)) {
+		r->error = RL_EINVAL;
+		return RL_EINVAL;
+	}
+	struct rl_workload_params q = *p;
+	q.threads = p->threads ? p->threads : w->threads;
+	q.iters = p->iters ? p->iters : w->iters;
+	r->threads = q.threads;
+	r->iters = q.iters;
+	r->stack = q.stack ? q.stack : rl_thread_default_stack_size();
+	r->main_stack = q.main_stack ? q.main_stack : RL_MAIN_STACK_SIZE;
+	r->check = q.check;
+	r->invariant_held = true;
+
+	int err;
+	if ((w->flags & RL_WF_ISOLATE) || q.check == RL_CHECK_ABORT)
+		err = run_isolated(w, &q, r);
+	else
+		err = run_here(w, &q, r, q.capture_stderr);
+	r->verdict = decide(r);
+	return err;
+}
