@@ -81,13 +81,18 @@ static void print_ratio_line(struct rl_bench_session *s, const char *label, unsi
 {
 	char a[32], b[32];
 	double ratio = n->st.median / m->st.median;
-	fprintf(s->out, "  %-42s %4u thr  %9s / %-9s ns  = %6.2fx", label, threads,
+	fprintf(s->out, "  %-42s %4u thr  %9s / %-9s ns  = %6.2fx  (min %5.2fx)", label, threads,
 		rl_bench_fmt_num(n->st.median, a, sizeof a),
-		rl_bench_fmt_num(m->st.median, b, sizeof b), ratio);
+		rl_bench_fmt_num(m->st.median, b, sizeof b), ratio,
+		m->st.min > 0 ? n->st.min / m->st.min : NAN);
 	if (target > 0)
 		fprintf(s->out, "   target <= %.2fx: %s", target, ratio <= target ? "met" : "MISSED");
 	fputc('\n', s->out);
 }
+
+static const char ratio_title[] =
+	"ratios measured in this run: of the medians (targets are checked on these), and of the\n"
+	"minima (the least disturbed samples; a wide gap between the two means a busy machine)\n";
 
 void rl_bench_print_ratios(struct rl_bench_session *s)
 {
@@ -102,7 +107,7 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 			if (!ratio_at(s, d, t, &n, &m))
 				continue;
 			if (!any)
-				fprintf(s->out, "\nratios of medians measured in this run\n");
+				fprintf(s->out, "\n%s", ratio_title);
 			any = true;
 			print_ratio_line(s, d->label, t, n, m, d->target);
 		}
@@ -118,15 +123,16 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 			if (!one || !(one->st.median > 0))
 				continue;
 			if (!any)
-				fprintf(s->out, "\nratios of medians measured in this run\n");
+				fprintf(s->out, "\n%s", ratio_title);
 			any = true;
 			char label[96];
 			snprintf(label, sizeof label, "contended/uncontended %s", r->name);
 			char a[32], b[32];
-			fprintf(s->out, "  %-42s %4u/1    %9s / %-9s ns  = %6.2fx\n", label, tmax,
-				rl_bench_fmt_num(r->st.median, a, sizeof a),
+			fprintf(s->out, "  %-42s %4u/1    %9s / %-9s ns  = %6.2fx  (min %5.2fx)\n", label,
+				tmax, rl_bench_fmt_num(r->st.median, a, sizeof a),
 				rl_bench_fmt_num(one->st.median, b, sizeof b),
-				r->st.median / one->st.median);
+				r->st.median / one->st.median,
+				one->st.min > 0 ? r->st.min / one->st.min : NAN);
 		}
 	}
 }
@@ -255,6 +261,7 @@ void rl_bench_print_summary(struct rl_bench_session *s)
 			double ratio = n->st.median / m->st.median;
 			fprintf(s->out, " vs=%s", d->den);
 			kv(s->out, "ratio", ratio);
+			kv(s->out, "ratio_min", m->st.min > 0 ? n->st.min / m->st.min : NAN);
 			kv(s->out, "target", d->target);
 			fprintf(s->out, " met=%s", ratio <= d->target ? "yes" : "no");
 		}
