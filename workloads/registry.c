@@ -34,7 +34,7 @@ static const struct rl_workload catalog[] = {
 		.name = "stack-lazy",
 		.concept = "stack memory is backed by the kernel only on first access",
 		.summary = "many threads with 2 MiB stacks alive at once: reserved vs touched memory",
-		.invariant = "each thread's resident stack stays within what it touched (+64 KiB)",
+		.invariant = "each thread's resident stack stays within what it touched, plus what an idle thread has (+64 KiB)",
 		.lesson = "Every thread reserved a full stack, yet only the pages it wrote are backed by memory:\n"
 			  "a stack costs address space up front and RAM only as it grows. That is why thousands\n"
 			  "of 2 MiB threads fit in a few dozen MiB.",

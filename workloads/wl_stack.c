@@ -95,6 +95,32 @@ int rl__wl_stack_overflow(const struct rl_workload_params *p, struct rl_workload
 	return RL_OK;
 }
 
+struct idle {
+	size_t touched;
+	int status;
+};
+
+static void *idle_worker(void *arg)
+{
+	struct idle *i = arg;
+	i->status = rl_thread_stack_usage(NULL, NULL, &i->touched);
+	return NULL;
+}
+
+/* What a thread that does nothing has resident on its stack: the thread
+ * runtime's own use (a few KiB; about 780 KiB under ThreadSanitizer, whose
+ * runtime touches every new stack). */
+static size_t idle_touched(size_t stack)
+{
+	struct idle i = {0};
+	rl_thread *t;
+	rl_thread_opts o = {.name = "idle", .stack_size = stack};
+	if (rl_thread_spawn(&t, idle_worker, &i, &o) != RL_OK)
+		return 0;
+	rl_thread_join(t, NULL);
+	return i.status == RL_OK ? i.touched : 0;
+}
+
 int rl__wl_stack_lazy(const struct rl_workload_params *p, struct rl_workload_result *r)
 {
 	char a[32], b[32], c[32];
@@ -103,8 +129,10 @@ int rl__wl_stack_lazy(const struct rl_workload_params *p, struct rl_workload_res
 	if (touch > stack / 4)
 		touch = stack / 4;
 	/* Beyond the pages it wrote, a thread's stack block holds its descriptor
-	 * and static TLS at the top; 64 KiB covers them (and sanitizer frames). */
-	size_t bound = touch + ((size_t)64 << 10);
+	 * and static TLS at the top, and the runtime's frames: measured on an idle
+	 * thread, plus 64 KiB of slack (sanitizer frames, page rounding). */
+	size_t idle = idle_touched(p->stack);
+	size_t bound = idle + touch + ((size_t)64 << 10);
 	struct rl__live_stats st;
 	int err = rl__stack_live(p->threads, p->stack, touch, bound, "worker", &st);
 	if (err)
@@ -123,6 +151,10 @@ int rl__wl_stack_lazy(const struct rl_workload_params *p, struct rl_workload_res
 	rl__wl_measure(r, "rss_growth", "process RSS growth", (double)grew, "bytes");
 	rl__wl_note(r, "%llu threads, each with a %s stack, used %s of it by recursion",
 		    (unsigned long long)st.live, rl_format_size(stack, a, sizeof a), rl_format_size(touch, b, sizeof b));
+	rl__wl_measure(r, "idle_thread_bytes", "resident on an idle thread's stack", (double)idle, "bytes");
+	if (idle > ((size_t)64 << 10))
+		rl__wl_note(r, "an idle thread already has %s of its stack resident: the runtime touched it at start%s",
+			    rl__wl_size(idle, a, sizeof a), rl_workload_under_tsan() ? " (ThreadSanitizer)" : "");
 	rl__wl_note(r, "reserved %s, resident %s (%.2f%%): about %s per thread",
 		    rl__wl_size(st.reserved, a, sizeof a), rl__wl_size(st.touched, b, sizeof b),
 		    st.reserved ? 100.0 * (double)st.touched / (double)st.reserved : 0.0,
