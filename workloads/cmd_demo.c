@@ -22,29 +22,32 @@ struct chapter {
 
 static const struct chapter chapters[] = {
 	{"stack-overflow", "Thread stacks",
-	 "\"On 64-bit Linux, Rust programs use an 8 MiB stack for the main thread ... the default\n"
-	 "value [for spawned threads] is 2 MiB\" — and that memory is only reserved until touched."},
+	 "\"On 64-bit Linux Systems, Rust programs use an 8Mb stack for the main thread\"; threads it\n"
+	 "spawns get 2Mb. And \"this memory is not allocated immediately, it is allocated by the\n"
+	 "kernel only on the first access.\""},
 	{"false-sharing", "Alignment",
 	 "\"Alignment is performed by the compiler so that CPUs can read data more efficiently.\"\n"
-	 "The unit the CPU moves between cores is the 64-byte cache line."},
-	{"rc-single", "Rc: shared ownership on one thread",
+	 "Between cores, the unit the CPU moves is the 64-byte cache line."},
+	{"rc-single", "Rc: shared ownership, on one thread",
 	 "\"when each owner goes out of scope, the reference counter is decremented, and when it\n"
-	 "reaches 0, all data on the heap is deallocated.\""},
+	 "reaches 0, all data on the heap is deallocated.\" But \"Rc - is not send\\sync because if\n"
+	 "multiple threads have Rc - an attempt to increment a shared counter may result in a data race.\""},
 	{"arc-clone", "Arc: the same count, made atomic",
-	 "\"changing the counter is an atomic operation, which can be safely performed from\n"
-	 "multiple threads. However, you have to pay a little performance for atomicity.\""},
+	 "\"It works the same way as Rc, but changing the counter is an atomic operation, which can\n"
+	 "be safely performed from multiple threads. However, you have to pay a little performance\n"
+	 "for atomicity.\""},
 	{"arc-cell", "Shared mutation: Sync",
 	 "\"By default, Arc is immutable ... If you need mutable access to shared data between\n"
 	 "multiple threads - you can wrap Mutex inside Arc.\" Or use an atomic. Not a Cell."},
 	{"mutex-poison", "When a lock holder panics",
-	 "\"if two threads try to access the same data, they will first need to get a lock on that\n"
-	 "data.\" And if the thread holding the lock panics halfway through its update?"},
+	 "\"Now, if two threads try to access the same data, they will first need to get a lock on\n"
+	 "that data.\" And if the thread holding the lock panics halfway through its update?"},
 	{"rcu-config", "Readers that never wait",
 	 "A Mutex makes readers wait for each other. Data read far more often than written can\n"
 	 "skip the lock: readers take a snapshot, writers publish a new copy (read-copy-update)."},
 	{"rc-cycle", "Leaks: Rc cycles and Weak",
-	 "\"remove value from memory only when all owners go out of scope\" — and if the owners\n"
-	 "own each other, that never happens."},
+	 "\"you want each value to have a common owner and remove value from memory only when all\n"
+	 "owners go out of scope\" — and if the owners own each other, that never happens."},
 };
 
 static const struct chapter *chapter_of(const char *name)
@@ -114,6 +117,8 @@ static void show(const struct rl_workload *w, const struct rl_workload_result *r
 	}
 	if (r->error)
 		printf("  error: %s\n", r->error_text);
+	if (r->interrupted)
+		printf("  (interrupted: the figures cover the work done until Ctrl-C)\n");
 	bool as_expected = r->verdict == w->expected && !r->error;
 	printf("  verdict: %s%s (%.2f s)\n", rl_verdict_name(r->verdict),
 	       as_expected ? ", as expected" : r->interrupted ? ", interrupted" : ", NOT the expected one", r->seconds);

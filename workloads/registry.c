@@ -48,9 +48,9 @@ static const struct rl_workload catalog[] = {
 		.concept = "alignment: data laid out for the CPU (64-byte cache lines)",
 		.summary = "per-thread counters packed into one cache line vs padded to 64 bytes, timed",
 		.invariant = "each counter ends at exactly its iteration count (threads share lines, not data)",
-		.lesson = "No data is shared, yet the packed counters are slower: they sit in one 64-byte cache line\n"
-			  "that the cores pass back and forth on every write. Aligning each to 64 bytes (the\n"
-			  "padding the compiler adds for align(64)) gives every core its own line.",
+		.lesson = "No data is shared, but the packed counters share one 64-byte cache line: when two\n"
+			  "cores write at once, the line travels between them on every write. Aligned to 64\n"
+			  "bytes (align(64)), each counter has a line of its own; the saving depends on the CPU.",
 		.expected = RL_VERDICT_CLEAN,
 		.uses = RL_WP_THREADS | RL_WP_ITERS,
 		.threads = 2,

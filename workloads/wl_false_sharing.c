@@ -130,8 +130,12 @@ int rl__wl_false_sharing(const struct rl_workload_params *p, struct rl_workload_
 	rl__wl_measure(r, "ran_together", "threads running at once (packed)", together_packed, "threads");
 	rl__wl_note(r, "packed: %u counters in %zu byte%s of one cache line: %.2f ns per increment", n,
 		    (size_t)n * 8, n * 8 == 1 ? "" : "s", packed_ns);
-	rl__wl_note(r, "padded: one 64-byte line per counter: %.2f ns per increment (packed is %.1fx slower)",
-		    padded_ns, ratio);
+	if (ratio >= 1.1)
+		rl__wl_note(r, "padded: one 64-byte line per counter: %.2f ns per increment (packed is %.1fx slower)",
+			    padded_ns, ratio);
+	else
+		rl__wl_note(r, "padded: one 64-byte line per counter: %.2f ns per increment (packed is no slower here)",
+			    padded_ns);
 	if (n < 2)
 		rl__wl_note(r, "with one thread nothing competes for the line: use --threads 2 or more");
 	else if (together_packed < 0.8 * n)
