@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <racelab/layout.h>
 #include <racelab/parse.h>
 #include <racelab/thread.h>
 #include <racelab/workload.h>
@@ -69,6 +70,27 @@ static void indent(const char *prefix, const char *text, unsigned max_lines)
 		text += n;
 		if (*text == '\n')
 			text++;
+	}
+}
+
+/* A few rows of `racelab layout`: the seed's sizes, measured on the C side. */
+static void show_layout(void)
+{
+	static const char *const pick[] = {"(char, u8, i32)", "Rc<T>", "Option<Arc<T>>", "ArcInner<i32>", "Mutex<i32>"};
+	const struct rl_layout_row *rows;
+	size_t n = rl_layout_rows(&rows);
+	printf("\n  $ racelab layout      (%zu rows; a few of them)\n", n);
+	printf("  %-18s %-10s %s\n", "Rust type", "Rust", "racelab C (size/align, measured with sizeof/_Alignof)");
+	for (size_t k = 0; k < sizeof pick / sizeof pick[0]; k++) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(rows[i].rust_type, pick[k]) != 0)
+				continue;
+			char rust[24], c[24];
+			snprintf(rust, sizeof rust, "%ld/%ld", rows[i].rust_size, rows[i].rust_align);
+			snprintf(c, sizeof c, "%zu/%zu", rows[i].c_size, rows[i].c_align);
+			printf("  %-18s %-10s %-10s %s\n", rows[i].rust_type, rust, c, rows[i].note ? rows[i].note : "");
+			break;
+		}
 	}
 }
 
@@ -171,6 +193,8 @@ int rl_cmd_demo(int argc, char **argv)
 			printf("\n== %s ==\n", c->title);
 			if (c->intro)
 				indent("", c->intro, 4);
+			if (!strcmp(c->first, "false-sharing"))
+				show_layout();
 		}
 		fflush(stdout);
 		struct rl_workload_params p = {.check = RL_CHECK_REPORT, .capture_stderr = true};
