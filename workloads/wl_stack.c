@@ -65,17 +65,20 @@ int rl__wl_stack_overflow(const struct rl_workload_params *p, struct rl_workload
 	size_t main_stack = p->main_stack ? p->main_stack : RL_MAIN_STACK_SIZE;
 	size_t stack = p->stack ? p->stack : rl_thread_default_stack_size();
 
-	/* On the runtime main thread (this one). */
+	/* On the runtime main thread (this one). The note is written first, so
+	 * that it is there even if main itself overflows (--main-stack 2M). */
 	struct recursion on_main = {.target = target, .r = r};
 	rl__wl_counts(r, "frames", (int64_t)target, 0);
+	unsigned note = r->nnotes;
+	rl__wl_note(r, "main (%s stack): recursing to %zu frames...", rl_format_size(main_stack, a, sizeof a), target);
 	recurse(&on_main, 1);
 	size_t frame = target > 1 ? (on_main.first - on_main.last) / (target - 1) : FRAME;
 	size_t used = frame * target;
 	rl__wl_measure(r, "main_depth", "depth reached on main", (double)target, "frames");
 	rl__wl_measure(r, "frame_bytes", "bytes per frame", (double)frame, "bytes");
 	rl__wl_measure(r, "stack_needed", "stack the recursion needs", (double)used, "bytes");
-	rl__wl_note(r, "main (%s stack): %zu frames, about %s of stack, completed", rl_format_size(main_stack, a, sizeof a),
-		    target, rl__wl_size(used, b, sizeof b));
+	snprintf(r->notes[note], RL_WL_TEXT, "main (%s stack): %zu frames, about %s of stack, completed",
+		 rl_format_size(main_stack, a, sizeof a), target, rl__wl_size(used, b, sizeof b));
 
 	/* The same recursion on a spawned thread. */
 	struct recursion on_worker = {.target = target, .r = r};
