@@ -91,6 +91,7 @@ int rl__wl_arc_clone(const struct rl_workload_params *p, struct rl_workload_resu
 	uint64_t ops = total(&c, n);
 	arc_ctx_fini(&c, n, err == RL_OK);
 	size_t strong = rl_arc_strong_count(a);
+	/* Relaxed: the joins ordered the workers' drops before this load. */
 	long long early = atomic_load_explicit(&drops, memory_order_relaxed);
 	rl__wl_counts(r, "references", 1, early ? 0 : (int64_t)strong);
 	rl_arc_drop(a);
@@ -177,6 +178,7 @@ int rl__wl_arc_atomic(const struct rl_workload_params *p, struct rl_workload_res
 	double secs = rl__wl_now() - t0;
 	uint64_t ops = total(&c, n);
 	arc_ctx_fini(&c, n, err == RL_OK);
+	/* Relaxed: the joins ordered every increment before this load. */
 	long long value = atomic_load_explicit((atomic_llong *)rl_arc_get(a), memory_order_relaxed);
 	rl_arc_drop(a);
 	rl__wl_counts(r, "increments", (int64_t)ops, value);

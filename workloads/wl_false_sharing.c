@@ -77,6 +77,8 @@ static double fs_pass(struct fs_ctx *c, unsigned n, bool padded, size_t stack, s
 	if (rl__wl_team_run(n, stack, fs_body, c, r))
 		return -1;
 	double secs = 0, cpu = 0, first = c->start[0], last = c->end[0];
+	/* Plain and Relaxed reads: the team was joined, which orders the workers'
+	 * writes before them. */
 	for (unsigned i = 0; i < n; i++) {
 		cpu += c->seconds[i];
 		if (c->start[i] < first)

@@ -88,7 +88,10 @@ int rl__wl_rc_single(const struct rl_workload_params *p, struct rl_workload_resu
 struct send_ctx {
 	rl_rc **mine;              /* the handle moved into each worker */
 	uint64_t iters;
-	struct rl__wl_slot *held;  /* references each worker holds now ([n] is main's) */
+	/* References each worker holds now ([n] is main's). Relaxed loads and
+	 * stores throughout: the live callback takes a snapshot, nothing is
+	 * published through them. */
+	struct rl__wl_slot *held;
 	unsigned n;
 	uint64_t *done;
 };
@@ -152,6 +155,7 @@ int rl__wl_rc_send(const struct rl_workload_params *p, struct rl_workload_result
 	uint64_t ops = 0;
 	for (unsigned i = 0; i < n; i++)
 		ops += c.done[i];
+	/* Relaxed: the joins ordered the workers' drops before this load. */
 	long long early = atomic_load_explicit(&drops, memory_order_relaxed);
 	size_t strong = early ? 0 : rl_rc_strong_count(rc);
 	rl__wl_counts(r, "references", 1, (int64_t)strong);

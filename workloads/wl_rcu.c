@@ -88,6 +88,8 @@ static void rcu_body(void *arg, unsigned i)
 	}
 	uint64_t last = 0;
 	for (;;) {
+		/* Acquire: pairs with the writer's release; after seeing it, one more
+		 * read sees the last version. */
 		bool done = atomic_load_explicit(&c->writer_done, memory_order_acquire);
 		rl_rcu_guard g;
 		rl_rcu_pin(&g);
