@@ -383,9 +383,11 @@ static void json_run(FILE *f, const struct rl_bench_result *r, size_t family, si
 	fprintf(f, ",\n      \"family_index\": %zu,\n      \"per_family_instance_index\": %zu,\n"
 		"      \"run_name\": ", family, inst);
 	rl_bench_json_string(f, run_name);
-	fprintf(f, ",\n      \"run_type\": \"%s\",\n      \"repetitions\": %zu,\n"
-		"      \"repetition_index\": %zu,\n      \"threads\": %u,\n      \"iterations\": %llu,\n",
-		agg ? "aggregate" : "iteration", r->nsamples, rep, r->threads,
+	fprintf(f, ",\n      \"run_type\": \"%s\",\n      \"repetitions\": %zu,\n",
+		agg ? "aggregate" : "iteration", r->nsamples);
+	if (!agg) /* as Google Benchmark: aggregates carry no repetition_index */
+		fprintf(f, "      \"repetition_index\": %zu,\n", rep);
+	fprintf(f, "      \"threads\": %u,\n      \"iterations\": %llu,\n", r->threads,
 		(unsigned long long)r->iters);
 	if (agg)
 		fprintf(f, "      \"aggregate_name\": \"%s\",\n      \"aggregate_unit\": \"%s\",\n", agg, unit);
@@ -456,7 +458,7 @@ int rl_bench_write_json(const struct rl_bench_session *s, FILE *f)
 	json_num(f, load[1]);
 	fputs(", ", f);
 	json_num(f, load[2]);
-	fputs("],\n  \"library_build_type\": ", f);
+	fputs("],\n  \"json_schema_version\": 1,\n  \"library_build_type\": ", f);
 	rl_bench_json_string(f, strcmp(RL_BENCH_BUILD_TYPE, "Debug") == 0 ? "debug" : "release");
 	fputs(",\n  \"racelab_build_type\": ", f);
 	rl_bench_json_string(f, RL_BENCH_BUILD_TYPE);
