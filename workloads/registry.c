@@ -171,7 +171,7 @@ static const struct rl_workload catalog[] = {
 		.expected = RL_VERDICT_CLEAN,
 		.uses = ALL,
 		.threads = 4,
-		.iters = 200,
+		.iters = 1000,
 		.iters_unit = "versions",
 		.run = rl__wl_rcu_config,
 	},
