@@ -64,11 +64,11 @@ struct tstate {
 	uintptr_t guard_lo, guard_hi;
 	size_t stack_size;
 	volatile size_t depth;
-	bool panicking;
-	struct rl__cleanup *cleanup;
 	jmp_buf *unwind;           /* where rl_panic() returns to */
 };
 static __thread struct tstate ts __attribute__((tls_model("initial-exec")));
+/* Cleanup stack and panic flag: thread.h inlines push/pop over them. */
+__thread struct rl__unwind rl__unwind_tls __attribute__((tls_model("initial-exec")));
 
 static size_t page_size(void)
 {
@@ -525,17 +525,11 @@ int rl_thread_stack_usage(const rl_thread *t, size_t *reserved, size_t *touched)
 
 /* ---- panic --------------------------------------------------------------- */
 
-bool rl_thread_panicking(void) { return ts.panicking; }
+bool rl_thread_panicking(void) { return rl__unwind_tls.panicking; }
 
-void rl__cleanup_push(struct rl__cleanup *c)
+void rl__cleanup_pop_slow(struct rl__cleanup *c)
 {
-	c->prev = ts.cleanup;
-	ts.cleanup = c;
-}
-
-void rl__cleanup_pop(struct rl__cleanup *c)
-{
-	struct rl__cleanup **pp = &ts.cleanup;
+	struct rl__cleanup **pp = &rl__unwind_tls.top;
 	while (*pp && *pp != c)
 		pp = &(*pp)->prev;
 	if (*pp)
@@ -545,11 +539,11 @@ void rl__cleanup_pop(struct rl__cleanup *c)
 static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_list ap)
 {
 	const char *name = rl_thread_name();
-	if (ts.panicking) {
+	if (rl__unwind_tls.panicking) {
 		fprintf(stderr, "thread '%s' panicked while processing panic. aborting.\n", name);
 		abort();
 	}
-	ts.panicking = true;
+	rl__unwind_tls.panicking = true;
 
 	char *msg = NULL;
 	if (vasprintf(&msg, fmt, ap) < 0)
@@ -558,9 +552,9 @@ static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_lis
 	fflush(stderr);
 
 	/* Run cleanups innermost first; each is unlinked before it runs. */
-	while (ts.cleanup) {
-		struct rl__cleanup *c = ts.cleanup;
-		ts.cleanup = c->prev;
+	while (rl__unwind_tls.top) {
+		struct rl__cleanup *c = rl__unwind_tls.top;
+		rl__unwind_tls.top = c->prev;
 		c->fn(c);
 	}
 
@@ -572,7 +566,7 @@ static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_lis
 		exit(101);
 	}
 	self->panic_msg = msg ? msg : strdup("(panic message lost: out of memory)");
-	ts.panicking = false;
+	rl__unwind_tls.panicking = false;
 	longjmp(*ts.unwind, 1);
 }
 

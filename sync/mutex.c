@@ -318,7 +318,7 @@ static inline int guard_enter(struct mx *x, rl_mutex_guard *g)
 	g->mutex = (rl_mutex *)x;
 	g->value = value_of(x);
 	g->tid = rl__tid();
-	g->panicking = rl_thread_panicking();
+	g->panicking = rl__thread_panicking();
 	g->cleanup.fn = guard_cleanup;
 	rl__cleanup_push(&g->cleanup);
 	return atomic_load_explicit(&x->poison, memory_order_relaxed) ? RL_POISONED : RL_OK;
@@ -347,7 +347,7 @@ void MX(guard_drop)(rl_mutex_guard *g)
 	if (RL_UNLIKELY(g->tid != rl__tid()))
 		fatal("unlock of a mutex not held by this thread (MutexGuard is !Send)");
 	rl__cleanup_pop(&g->cleanup);
-	if (RL_UNLIKELY(!g->panicking && rl_thread_panicking()))
+	if (RL_UNLIKELY(!g->panicking && rl__thread_panicking()))
 		set_poison(x);
 	g->mutex = NULL;
 	raw_unlock(x);

@@ -123,8 +123,36 @@ struct rl__cleanup {
 	struct rl__cleanup *prev; /* private */
 	void (*fn)(struct rl__cleanup *self);
 };
-void rl__cleanup_push(struct rl__cleanup *c);
-void rl__cleanup_pop(struct rl__cleanup *c);
+
+/* private: the current thread's cleanup stack and panic flag (core/thread.c),
+ * public so that guards push, pop and test them inline: a mutex lock+unlock
+ * would otherwise pay four calls. */
+struct rl__unwind {
+	struct rl__cleanup *top;
+	bool panicking;
+};
+extern __thread struct rl__unwind rl__unwind_tls __attribute__((tls_model("initial-exec")));
+void rl__cleanup_pop_slow(struct rl__cleanup *c);
+
+static inline void rl__cleanup_push(struct rl__cleanup *c)
+{
+	c->prev = rl__unwind_tls.top;
+	rl__unwind_tls.top = c;
+}
+
+static inline void rl__cleanup_pop(struct rl__cleanup *c)
+{
+	if (__builtin_expect(rl__unwind_tls.top == c, 1))
+		rl__unwind_tls.top = c->prev;
+	else
+		rl__cleanup_pop_slow(c); /* out of order */
+}
+
+/* rl_thread_panicking(), inline. */
+static inline bool rl__thread_panicking(void)
+{
+	return rl__unwind_tls.panicking;
+}
 
 #ifdef __cplusplus
 }

@@ -460,7 +460,7 @@ static void test_arc_mutex_drop_runs_once_on_the_value(void **state)
 
 /* ---- stress ------------------------------------------------------------- */
 
-enum { STRESS_THREADS = 4, STRESS_ITERS = 100000 };
+enum { STRESS_THREADS = 4, STRESS_ITERS = 250000 };
 
 struct counter_arg {
 	const struct backend *b;
