@@ -3,9 +3,9 @@
  *
  * Invariants:
  * - Every rl thread runs thread_main(), which publishes the thread's identity
- *   in thread-local state (ts), installs a per-thread sigaltstack and records
- *   the guard range before the user function runs; the fault handler reads only
- *   ts and async-signal-safe calls.
+ *   in thread-local state (ts) and installs a per-thread sigaltstack before the
+ *   user function runs. The fault handler reads only ts, the interrupted
+ *   context and async-signal-safe calls.
  * - rl_panic() runs the thread's cleanup handlers, innermost first, then
  *   longjmps back to thread_main(); nothing below the jump is resumed.
  * - A struct rl_thread is owned by its creator until rl_thread_join() frees it;
@@ -14,10 +14,10 @@
  *
  * Stack overflow (after Rust's library/std/src/sys/pal/unix/stack_overflow.rs):
  * glibc maps one PROT_NONE guard page below each thread stack. A SIGSEGV or
- * SIGBUS whose si_addr falls in [stackaddr - guard, stackaddr + guard) is an
- * overflow: print "thread 'NAME' has overflowed its stack" and abort() (SIGABRT,
- * like Rust's rtabort!). Any other fault resets the action to SIG_DFL and
- * returns, so the faulting instruction repeats and the default action (a core
+ * SIGBUS on an rl thread whose si_addr lies within 64 KiB of the interrupted
+ * stack pointer is an overflow (see in_guard()): print "thread 'NAME' has
+ * overflowed its stack" and abort() (SIGABRT, like Rust's rtabort!). Any
+ * other fault resets the action to SIG_DFL and returns, so the faulting instruction repeats and the default action (a core
  * dump) happens as if racelab were not there. The handler is installed only
  * when the current action is SIG_DFL, so sanitizer handlers are not clobbered.
  */
@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 #include <racelab/hooks.h>
@@ -61,7 +62,6 @@ struct rl_thread {
 /* Per-thread state. Read by the fault handler: plain fields only. */
 struct tstate {
 	rl_thread *self;           /* NULL on threads racelab did not start */
-	uintptr_t guard_lo, guard_hi;
 	size_t stack_size;
 	volatile size_t depth;
 	jmp_buf *unwind;           /* where rl_panic() returns to */
@@ -224,11 +224,44 @@ static void put(const char *s, size_t n)
 }
 #define PUTS(s) put((s), strlen(s))
 
+/* The stack pointer of the interrupted context. */
+static uintptr_t fault_sp(void *uctx)
+{
+	const ucontext_t *uc = uctx;
+#if defined(__x86_64__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+#elif defined(__i386__)
+	return (uintptr_t)uc->uc_mcontext.gregs[REG_ESP];
+#elif defined(__aarch64__)
+	return (uintptr_t)uc->uc_mcontext.sp;
+#else
+	(void)uc;
+	return 0; /* unknown architecture: no fault is recognised as an overflow */
+#endif
+}
+
+/*
+ * Is this fault a guard-page hit? On an rl thread, a fault within
+ * GUARD_WINDOW of the stack pointer can only be the stack running off its
+ * mapping into the guard page below it: everything between the stack pointer
+ * and the top of the stack is mapped. Rust compares si_addr with the range
+ * that pthread_getattr_np() reports; that call allocates, and finding it for
+ * every spawn cost more than a tenth of a spawn+join, so racelab locates the
+ * guard from the faulting context instead.
+ */
+#define GUARD_WINDOW ((uintptr_t)64 << 10)
+static bool in_guard(uintptr_t a, void *uctx)
+{
+	uintptr_t sp = fault_sp(uctx);
+	if (!ts.self || !sp)
+		return false;
+	return a + GUARD_WINDOW >= sp && a < sp + GUARD_WINDOW;
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
-	(void)uctx;
 	uintptr_t a = (uintptr_t)si->si_addr;
-	if (ts.guard_hi && a >= ts.guard_lo && a < ts.guard_hi) {
+	if (in_guard(a, uctx)) {
 		char num[24];
 		const char *name = ts.self ? ts.self->name : "main";
 		PUTS("\nthread '");
@@ -292,25 +325,6 @@ static void install_handlers(void)
 
 /* ---- thread entry -------------------------------------------------------- */
 
-static void record_guard(void)
-{
-	pthread_attr_t attr;
-	void *addr;
-	size_t size, guard = 0;
-	if (pthread_getattr_np(pthread_self(), &attr) != 0)
-		return;
-	if (pthread_attr_getstack(&attr, &addr, &size) == 0) {
-		pthread_attr_getguardsize(&attr, &guard);
-		if (guard == 0)
-			guard = page_size();
-		/* glibc before 2.27 put the guard inside the reported stack, later
-		 * ones below it: cover both, as Rust does. */
-		ts.guard_lo = (uintptr_t)addr - guard;
-		ts.guard_hi = (uintptr_t)addr + guard;
-	}
-	pthread_attr_destroy(&attr);
-}
-
 /* Kept out of line so that no local of thread_main() lives across setjmp(). */
 static __attribute__((noinline)) void run_body(rl_thread *t)
 {
@@ -329,7 +343,6 @@ static void *thread_main(void *p)
 	rl__tid_tls = t->id;
 	ts.self = t;
 	ts.stack_size = t->stack_size;
-	record_guard();
 	/* The kernel's comm name holds 15 bytes; naming oneself is a prctl(), naming
 	 * another thread would be a write to /proc. Best effort. */
 	char comm[16];
@@ -356,7 +369,6 @@ static void *thread_main(void *p)
 	/* Probes: the exit -> join edge; hands the scheduler's baton on. */
 	if (t->probed)
 		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_EXIT, .addr = t, .name = "thread exit" });
-	ts.guard_hi = 0;
 
 	if (alt) {
 		stack_t off = {.ss_flags = SS_DISABLE};
