@@ -438,10 +438,14 @@ int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_pro
 		cur->prio = ++s->next_cp; /* the i-th change point: priority i */
 	if (ev->op == RL_PROBE_YIELD && s->kind == RL_SCHEDULE_PCT)
 		cur->prio = --s->yield_prio;
-	if (is_blocking(ev->op) && !can_proceed(s, ev)) {
+	if (is_blocking(ev->op)) {
+		/* Enabled only while the operation can complete, re-checked at every
+		 * choice: a free mutex can be taken by another thread before we are
+		 * picked. */
 		cur->wait = *ev;
 		cur->blocked = true;
-		rl__probe_note_blocked(cur, ev);
+		if (!can_proceed(s, ev))
+			rl__probe_note_blocked(cur, ev);
 	}
 
 	struct rl__sched_thr *next = choose(s);

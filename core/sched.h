@@ -28,7 +28,7 @@ struct rl__sched_thr {
 	const char *name;     /* owned by the probe layer */
 	const void *handle;   /* the rl_thread it was spawned as (NULL for T0) */
 	uint8_t state;        /* RL__SCHED_* */
-	bool blocked;         /* parked in a blocking operation (wait) */
+	bool blocked;         /* at a blocking operation (wait): enabled only while it can complete */
 	rl_probe_ev wait;     /* that operation */
 	int64_t prio;         /* PCT priority: the highest enabled thread runs */
 	unsigned rcu_nest;    /* RCU read-side nesting */
