@@ -360,7 +360,11 @@ struct rl__det *rl__det_new(unsigned history)
 	struct rl__det *d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;
-	d->history = history ? history : 4096;
+	/* A power of two: the ring index is a mask, not a division. */
+	unsigned h = 16;
+	while (h < (history ? history : 4096) && h < (1u << 24))
+		h *= 2;
+	d->history = h;
 	return d;
 }
 
@@ -474,7 +478,7 @@ static void hist_add(struct rl__det *d, struct rl__det_thr *t, uint64_t key, uin
 	h->site = site;
 	h->kind = ev->kind;
 	h->pc = ev->pc;
-	t->hist_head = (t->hist_head + 1) % d->history;
+	t->hist_head = (t->hist_head + 1) & (d->history - 1);
 	if (t->hist_n < d->history)
 		t->hist_n++;
 }
@@ -483,7 +487,7 @@ static const struct rl__hist *hist_find(const struct rl__det *d, const struct rl
 					uint32_t clk, bool write)
 {
 	for (uint32_t k = 1; k <= t->hist_n; k++) {
-		const struct rl__hist *h = &t->hist[(t->hist_head + d->history - k) % d->history];
+		const struct rl__hist *h = &t->hist[(t->hist_head - k) & (d->history - 1)];
 		if (h->key == key && h->clk == clk && (bool)h->write == write)
 			return h;
 	}
@@ -892,12 +896,17 @@ static void at_store(struct rl__det *d, struct rl__det_thr *t, const void *addr,
 
 static void at_rmw(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
 {
-	at_load(d, t, addr, mo);
+	/* The read side first (it may read the release sequence this RMW then
+	 * continues); one lookup serves both sides. */
+	bool writes_clock = is_rel(mo) || t->has_frel;
+	struct rl__vc *rel = sync_vc(d, addr, writes_clock);
+	if (rel)
+		vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
 	if (is_rel(mo)) {
-		vc_join(sync_vc(d, addr, true), &t->C);
+		vc_join(rel, &t->C);
 		tick(t);
 	} else if (t->has_frel) {
-		vc_join(sync_vc(d, addr, true), &t->frel);
+		vc_join(rel, &t->frel);
 	}
 }
 

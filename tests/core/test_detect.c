@@ -792,6 +792,35 @@ static void test_probes_without_a_session_do_nothing(void **state)
 	assert_int_equal(st.events, 0);
 }
 
+/* ---- many threads ------------------------------------------------------------ */
+
+static void *own_write(void *p)
+{
+	p_write(p, 1, "Cell<i64>", "own_write");
+	return NULL;
+}
+
+static void test_threads_past_the_limit_run_unchecked(void **state)
+{
+	(void)state;
+	enum { N = RL_PROBE_MAX_THREADS + 8 };
+	static uint64_t own[N];
+	uint64_t shared = 0;
+	attach_detector();
+	for (int i = 0; i < N; i++) {
+		rl_thread *t = spawn(own_write, &own[i], "short-lived");
+		join(t);
+	}
+	/* Still checked after hundreds of threads: T0's own accesses. */
+	p_write(&shared, 1, "Cell<i64>", "main_set");
+	rl_probe_stats st = detach();
+	assert_int_equal(st.threads, N + 1);
+	assert_true(st.thread_limit);
+	assert_int_equal(st.races, 0);
+	for (int i = 0; i < N; i++)
+		assert_int_equal(own[i], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -817,6 +846,7 @@ int main(void)
 		cmocka_unit_test(test_reports_reach_the_sink_once_per_site_pair),
 		cmocka_unit_test(test_attach_rejects_bad_use),
 		cmocka_unit_test(test_probes_without_a_session_do_nothing),
+		cmocka_unit_test(test_threads_past_the_limit_run_unchecked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
