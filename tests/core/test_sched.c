@@ -638,6 +638,89 @@ static void test_relocking_a_held_mutex_is_a_deadlock(void **state)
 	rl_probe_reset();
 }
 
+/* ---- a race hidden by an unrelated lock -------------------------------------- */
+
+struct masked {
+	uint64_t x;
+	pthread_mutex_t m;
+	_Atomic uint64_t flag;
+	bool ordered; /* the twin: a real release/acquire orders write and read */
+};
+
+static void *masked_writer(void *p)
+{
+	struct masked *w = p;
+	p_write(&w->x, 1, "Cell<i64>", "writer_set");
+	if (w->ordered) {
+		rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_STORE, &w->flag, "AtomicBool", "ready.store(Release)");
+		ev.order = memory_order_release;
+		rl__probe_enter(&ev);
+		atomic_store_explicit(&w->flag, 1, memory_order_release);
+		rl__probe_exit(&ev);
+	}
+	if (m_lock(&w->m) != RL_OK)
+		return (void *)1;
+	m_unlock(&w->m);
+	return NULL;
+}
+
+static void *masked_reader(void *p)
+{
+	struct masked *w = p;
+	if (w->ordered)
+		while (!a_load(&w->flag, memory_order_acquire, "ready.load(Acquire)"))
+			one_shot(RL_PROBE_YIELD, NULL, "spin_loop");
+	if (m_lock(&w->m) != RL_OK)
+		return (void *)1;
+	m_unlock(&w->m);
+	return (void *)(intptr_t)(p_read(&w->x, "Cell<i64>", "reader_get") > 1);
+}
+
+/* T1: x = 1; lock; unlock.  T2: lock; unlock; read x. Ordered only when T1's
+ * unlock happens to come before T2's lock: the OS schedule usually hides it. */
+static bool run_masked(rl_probe_schedule kind, uint64_t seed, bool ordered)
+{
+	struct masked w = { .ordered = ordered };
+	pthread_mutex_init(&w.m, NULL);
+	rl_probe_config cfg = sched_cfg(kind, seed);
+	cfg.trace = false;
+	assert_int_equal(rl_probe_attach(&cfg), RL_OK);
+	rl_thread *a, *b;
+	rl_thread_opts oa = { .name = "writer" }, ob = { .name = "reader" };
+	assert_int_equal(rl_thread_spawn(&a, masked_writer, &w, &oa), RL_OK);
+	assert_int_equal(rl_thread_spawn(&b, masked_reader, &w, &ob), RL_OK);
+	void *ra = (void *)2, *rb = (void *)2;
+	assert_int_equal(rl_thread_join(a, &ra), RL_OK);
+	assert_int_equal(rl_thread_join(b, &rb), RL_OK);
+	assert_int_equal(rl_probe_detach(), RL_OK);
+	pthread_mutex_destroy(&w.m);
+	assert_null(ra);
+	assert_null(rb);
+	rl_probe_stats st;
+	rl_probe_get_stats(&st);
+	rl_probe_reset();
+	return st.races > 0;
+}
+
+static void test_masked_race_is_found_within_10_schedules(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 2; k++) {
+		rl_probe_schedule kind = k ? RL_SCHEDULE_PCT : RL_SCHEDULE_RANDOM;
+		for (uint64_t start = 1; start <= 100; start += 11) {
+			int first = 0;
+			for (uint64_t i = 0; i < 10 && !first; i++)
+				if (run_masked(kind, start + i, false))
+					first = (int)i + 1;
+			assert_true(first >= 1);
+		}
+	}
+	for (uint64_t seed = 1; seed <= 50; seed++) {
+		assert_false(run_masked(RL_SCHEDULE_RANDOM, seed, true));
+		assert_false(run_masked(RL_SCHEDULE_PCT, seed, true));
+	}
+}
+
 /* ---- limits, trace format, bound ------------------------------------------------ */
 
 static void *spin_reader(void *p)
@@ -783,6 +866,7 @@ int main(void)
 		cmocka_unit_test(test_grace_period_waits_for_readers),
 		cmocka_unit_test(test_deadlock_is_reported_not_hung),
 		cmocka_unit_test(test_relocking_a_held_mutex_is_a_deadlock),
+		cmocka_unit_test(test_masked_race_is_found_within_10_schedules),
 		cmocka_unit_test(test_step_limit_releases_the_schedule),
 		cmocka_unit_test(test_trace_reads_as_an_interleaving),
 		cmocka_unit_test(test_pct_bound_formula),
