@@ -4,6 +4,9 @@
  * (random, PCT), the model of blocking operations, deadlock detection. Its
  * state is touched only by the thread holding the baton, so it needs no lock:
  * handing the baton over is a release store, taking it an acquire load.
+ *
+ * Include it as "sched.h" from core/ only: core/ must never be on an include
+ * path, or this file would shadow the system's <sched.h>.
  */
 #ifndef RACELAB_CORE_SCHED_H
 #define RACELAB_CORE_SCHED_H

@@ -16,7 +16,8 @@
  * Between enter and exit the operation is atomic with its event: the
  * detector lock is held (non-blocking operations), so the detector's view of
  * "which store did this load read" is the memory's, even with threads running
- * in parallel. Blocking operations (RL_PROBE_LOCK, RL_PROBE_JOIN,
+ * in parallel. Do only the memory operation in between: no other probe, no
+ * lock, nothing that blocks. Blocking operations (RL_PROBE_LOCK, RL_PROBE_JOIN,
  * RL_PROBE_RCU_SYNC) do not hold the lock across the operation: the exit takes
  * it. Events without a memory operation (fences, spawn, thread start/exit,
  * yield, alloc/free) use the one-shot rl__probe().
@@ -63,13 +64,17 @@
  * conservative, it can only add reports, never hide one.
  *
  * Under the scheduler exactly one probed thread runs at a time; every
- * rl__probe_enter() (and rl__probe() of SPAWN, FENCE, YIELD) is a scheduling
- * point where the strategy may hand the baton to another thread. Blocking
+ * rl__probe_enter() is a scheduling point where the strategy may hand the
+ * baton to another thread (so is every rl__probe() except SPAWN_FAILED,
+ * START, EXIT, ALLOC and FREE). Blocking
  * operations are modelled: a thread whose lock is held, whose join target has
  * not exited, or whose grace period waits for a reader is never picked. When
  * no thread can run, the scheduler reports a deadlock (each thread's held and
  * awaited locks), releases every thread and makes the blocked enters return
- * RL_EDEADLK. From then on the run is no longer serialised.
+ * RL_EDEADLK. From then on the run is no longer serialised. A blocking call
+ * that is not probed (a raw condvar, a barrier) cannot be modelled and hangs
+ * the schedule; a spin loop should probe RL_PROBE_YIELD, and max_steps bounds
+ * a schedule that livelocks.
  *
  * Probed threads: the thread that calls rl_probe_attach() (T0) and every thread
  * announced by SPAWN and started with START. In detector-only mode, a probe
@@ -165,7 +170,9 @@ typedef struct rl_probe_ev {
 	uint64_t wval;
 } rl_probe_ev;
 
-/* An event for @op on @addr, with the caller's return address as its site. */
+/* An event for @op on @addr, with the caller's return address as its site.
+ * Use it in the out-of-line slow path: in an inline function the return
+ * address is the enclosing function's. */
 #define RL_PROBE_EV(op_, addr_, kind_, name_)                                           \
 	((rl_probe_ev){ .op = (op_), .addr = (addr_), .kind = (kind_), .name = (name_), \
 			.pc = __builtin_return_address(0) })
