@@ -753,6 +753,12 @@ static void ft_write(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev
 	ft_write_check(d, t, ev, site, l, true);
 }
 
+static int cmp_uptr(const void *a, const void *b)
+{
+	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+	return (x > y) - (x < y);
+}
+
 /* Forget every location and sync object in [addr, addr + size); @check: first
  * check each plain location as a write by @t (a free). Keys in the range are
  * collected first, then removed, so deletion's entry shifting cannot hide one. */
@@ -785,6 +791,8 @@ static void forget_range(struct rl__det *d, struct rl__det_thr *t, const rl_prob
 			found[nfound++] = a;
 		}
 	}
+	/* In address order, so reports come out in the same order on every run. */
+	qsort(found, nfound, sizeof(*found), cmp_uptr);
 	if (d->locs.n) {
 		size_t n = words > d->locs.cap ? nfound : words;
 		for (size_t k = 0; k < n; k++) {

@@ -635,6 +635,48 @@ static void test_free_racing_with_a_use_is_flagged(void **state)
 	rl_probe_reset();
 }
 
+struct big {
+	uint64_t words[4096]; /* 32 KiB: more words than the detector's first table */
+	_Atomic int done;
+};
+
+static void *big_user(void *p)
+{
+	struct big *b = p;
+	for (int i = 0; i < 4096; i += 512)
+		p_write(&b->words[i], 1, "Cell<i64>", i < 2048 ? "fill_low" : "fill_high");
+	atomic_store(&b->done, 1);
+	return NULL;
+}
+
+static void test_free_of_a_large_block_checks_every_tracked_location(void **state)
+{
+	(void)state;
+	struct big *b = calloc(1, sizeof(*b));
+	assert_non_null(b);
+	attach_detector();
+	rl_thread *t = spawn(big_user, b, "filler");
+	while (!atomic_load(&b->done))
+		;
+	mem_event(RL_PROBE_FREE, b->words, sizeof(b->words), "rl_box_drop");
+	/* Forgotten: a new use of the same memory is fresh. */
+	p_write(&b->words[0], 2, "Cell<i64>", "reuse");
+	join(t);
+	rl_probe_stats st = detach();
+	/* One report per location (reports are per location and site pair), in
+	 * address order. */
+	assert_int_equal(st.races, 8);
+	assert_int_equal(st.race_events, 8);
+	for (size_t i = 0; i < 8; i++) {
+		const rl_probe_report *r = rl_probe_report_at(i);
+		assert_ptr_equal(r->addr, &b->words[512 * i]);
+		assert_string_equal(r->prev.op, i < 4 ? "fill_low" : "fill_high");
+		assert_string_equal(r->cur.op, "rl_box_drop");
+	}
+	rl_probe_reset();
+	free(b);
+}
+
 /* ---- RCU -------------------------------------------------------------------- */
 
 struct rcu {
@@ -841,6 +883,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_reads_then_write_after_joins_is_not_flagged),
 		cmocka_unit_test(test_alloc_forgets_earlier_accesses),
 		cmocka_unit_test(test_free_racing_with_a_use_is_flagged),
+		cmocka_unit_test(test_free_of_a_large_block_checks_every_tracked_location),
 		cmocka_unit_test(test_rcu_publish_and_grace_period_are_edges),
 		cmocka_unit_test(test_rcu_free_without_grace_period_is_flagged),
 		cmocka_unit_test(test_reports_reach_the_sink_once_per_site_pair),
