@@ -66,9 +66,10 @@
  * Under the scheduler exactly one probed thread runs at a time; every
  * rl__probe_enter() is a scheduling point where the strategy may hand the
  * baton to another thread (so is every rl__probe() except SPAWN_FAILED,
- * START, EXIT, ALLOC and FREE). Blocking
- * operations are modelled: a thread whose lock is held, whose join target has
- * not exited, or whose grace period waits for a reader is never picked. When
+ * START, EXIT, ALLOC and FREE). Blocking operations are modelled: a thread
+ * whose lock is held, whose join target has not exited, or whose grace period
+ * waits for a reader (RCU_READ_LOCK counted at its exit, RCU_READ_UNLOCK at
+ * its exit, so the model matches liburcu's state) is never picked. When
  * no thread can run, the scheduler reports a deadlock (each thread's held and
  * awaited locks), releases every thread and makes the blocked enters return
  * RL_EDEADLK. From then on the run is no longer serialised. A blocking call
@@ -86,7 +87,9 @@
 #ifndef RACELAB_PROBE_H
 #define RACELAB_PROBE_H
 
-#include <stdatomic.h>
+#ifndef __cplusplus
+#include <stdatomic.h> /* memory_order, for rl_probe_ev.order */
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
