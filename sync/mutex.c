@@ -26,6 +26,12 @@
  * pre_unlock/post_unlock); TSan then treats the block as a mutex, with lock
  * sets in its reports. pthread mutexes are intercepted by TSan directly.
  *
+ * Probes (probe.h): while a detector or the scheduler is attached, lock,
+ * try_lock and unlock take a slow path that brackets them as probe events,
+ * so the happens-before detector sees unlock -> lock edges and the scheduler
+ * never lets a thread block in the futex (a lock that can never be taken is
+ * reported as a deadlock and panics, as Rust's Mutex may).
+ *
  * Poisoning (library/std/src/sync/poison.rs): the guard records whether its
  * thread was panicking when it locked; if the thread is panicking when the
  * guard drops — rl_panic() running the guard's cleanup handler, in practice —
@@ -40,6 +46,7 @@
 
 #include <racelab/arc.h>
 #include <racelab/hooks.h>
+#include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
@@ -300,6 +307,54 @@ static void set_poison(struct mx *x)
 	atomic_store_explicit(&x->poison, 1, memory_order_relaxed);
 }
 
+/*
+ * Probe slow paths (probe.h), taken while rl__probe_active is set: the lock,
+ * try_lock and unlock are bracketed as RL_PROBE_LOCK / TRYLOCK / UNLOCK on
+ * the lock word, so the happens-before detector sees unlock -> lock edges and
+ * the scheduler knows who holds what (it never lets a thread block here: a
+ * lock that could never be taken is reported as a deadlock and panics).
+ */
+static const char MUTEX_KIND[] = "Mutex";
+
+static __attribute__((noinline)) void lock_probed(struct mx *x, const void *pc)
+{
+	rl_probe_ev ev = {.op = RL_PROBE_LOCK, .addr = x, .kind = MUTEX_KIND,
+			  .name = "rl_mutex_lock", .pc = pc};
+	if (rl__probe_enter(&ev) == RL_EDEADLK)
+		rl_panic("deadlock: rl_mutex_lock can never return (see the scheduler's report)");
+	raw_lock(x);
+	rl__probe_exit(&ev);
+}
+
+static __attribute__((noinline)) bool try_lock_probed(struct mx *x, const void *pc)
+{
+	rl_probe_ev ev = {.op = RL_PROBE_TRYLOCK, .addr = x, .kind = MUTEX_KIND,
+			  .name = "rl_mutex_try_lock", .pc = pc};
+	rl__probe_enter(&ev); /* not blocking: always RL_OK */
+	bool ok = raw_try_lock(x);
+	if (!ok)
+		ev.flags |= RL_PROBE_F_FAILED;
+	rl__probe_exit(&ev);
+	return ok;
+}
+
+static __attribute__((noinline)) void unlock_probed(struct mx *x, const void *pc)
+{
+	rl_probe_ev ev = {.op = RL_PROBE_UNLOCK, .addr = x, .kind = MUTEX_KIND,
+			  .name = "rl_mutex_guard_drop", .pc = pc};
+	rl__probe_enter(&ev);
+	raw_unlock(x);
+	rl__probe_exit(&ev);
+}
+
+static inline void unlock(struct mx *x, const void *pc)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		unlock_probed(x, pc);
+	else
+		raw_unlock(x);
+}
+
 /* Run by rl_panic() for each guard its thread still holds. */
 static void guard_cleanup(struct rl__cleanup *c)
 {
@@ -308,7 +363,7 @@ static void guard_cleanup(struct rl__cleanup *c)
 	if (!g->panicking)
 		set_poison(x);
 	g->mutex = NULL;
-	raw_unlock(x);
+	unlock(x, __builtin_return_address(0));
 }
 
 _Static_assert(offsetof(rl_mutex_guard, cleanup) == 0, "guard_cleanup casts back");
@@ -327,14 +382,19 @@ static inline int guard_enter(struct mx *x, rl_mutex_guard *g)
 int MX(lock)(rl_mutex *m, rl_mutex_guard *g)
 {
 	struct mx *x = (struct mx *)m;
-	raw_lock(x);
+	if (RL_UNLIKELY(rl__probe_active))
+		lock_probed(x, __builtin_return_address(0));
+	else
+		raw_lock(x);
 	return guard_enter(x, g);
 }
 
 int MX(try_lock)(rl_mutex *m, rl_mutex_guard *g)
 {
 	struct mx *x = (struct mx *)m;
-	if (!raw_try_lock(x))
+	bool ok = RL_UNLIKELY(rl__probe_active) ? try_lock_probed(x, __builtin_return_address(0))
+					       : raw_try_lock(x);
+	if (!ok)
 		return RL_EBUSY;
 	return guard_enter(x, g);
 }
@@ -350,7 +410,7 @@ void MX(guard_drop)(rl_mutex_guard *g)
 	if (RL_UNLIKELY(!g->panicking && rl__thread_panicking()))
 		set_poison(x);
 	g->mutex = NULL;
-	raw_unlock(x);
+	unlock(x, __builtin_return_address(0));
 }
 
 bool MX(is_poisoned)(const rl_mutex *m)

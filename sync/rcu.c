@@ -53,7 +53,9 @@
 #include <urcu/urcu-memb.h>
 
 #include <racelab/hooks.h>
+#include <racelab/probe.h>
 #include <racelab/rcu.h>
+#include <racelab/status.h>
 #include <racelab/thread.h>
 
 #ifdef RL_TSAN
@@ -78,6 +80,27 @@ static _Noreturn void fatal_at(const char *what, int line)
 	abort();
 }
 #define fatal(what) fatal_at((what), __LINE__)
+
+/*
+ * Probes (probe.h): while rl__probe_active is set every RCU operation is
+ * bracketed for racelab's own detector and scheduler — read lock/unlock and
+ * grace periods on the domain below, publish (an exchange) and dereference
+ * on the cell — so they see the same three edges TSan is told about.
+ */
+static const char rcu_domain; /* the RCU domain's identity for probes */
+static const char RCU_KIND[] = "RCU cell";
+
+static void probe_domain(rl_probe_op op, const char *name, const void *pc)
+{
+	rl_probe_ev ev = {.op = (uint8_t)op, .addr = &rcu_domain, .kind = RCU_KIND, .name = name,
+			  .pc = pc};
+	rl__probe_enter(&ev); /* read lock/unlock: not blocking */
+	if (op == RL_PROBE_RCU_READ_LOCK)
+		urcu_memb_read_lock();
+	else
+		urcu_memb_read_unlock();
+	rl__probe_exit(&ev);
+}
 
 /* ---- registration ------------------------------------------------------- */
 
@@ -121,7 +144,10 @@ void rl_rcu_pin(rl_rcu_guard *g)
 {
 	if (RL_UNLIKELY(!registered))
 		register_thread();
-	urcu_memb_read_lock();
+	if (RL_UNLIKELY(rl__probe_active))
+		probe_domain(RL_PROBE_RCU_READ_LOCK, "rl_rcu_pin", __builtin_return_address(0));
+	else
+		urcu_memb_read_lock();
 	pin_depth++;
 	g->tid = rl__tid();
 	g->active = 1;
@@ -131,6 +157,17 @@ void *rl_rcu_cell_load(const rl_rcu_cell *cell, const rl_rcu_guard *g)
 {
 	if (RL_UNLIKELY(!g->active || g->tid != rl__tid()))
 		fatal("rl_rcu_cell_load without a pinned guard of this thread");
+	if (RL_UNLIKELY(rl__probe_active)) {
+		rl_probe_ev ev = {.op = RL_PROBE_RCU_DEREF, .flags = RL_PROBE_F_PTR, .addr = cell,
+				  .kind = RCU_KIND, .name = "rl_rcu_cell_load",
+				  .pc = __builtin_return_address(0)};
+		rl__probe_enter(&ev);
+		void *v = rcu_dereference(((rl_rcu_cell *)cell)->value);
+		ev.rval = (uintptr_t)v;
+		rl__probe_exit(&ev);
+		TSAN_OBTAIN(v);
+		return v;
+	}
 	void *v = rcu_dereference(((rl_rcu_cell *)cell)->value);
 	TSAN_OBTAIN(v);
 	return v;
@@ -143,17 +180,34 @@ void rl_rcu_guard_drop(rl_rcu_guard *g)
 	g->active = 0;
 	pin_depth--;
 	TSAN_READER_DONE();
-	urcu_memb_read_unlock();
+	if (RL_UNLIKELY(rl__probe_active))
+		probe_domain(RL_PROBE_RCU_READ_UNLOCK, "rl_rcu_guard_drop", __builtin_return_address(0));
+	else
+		urcu_memb_read_unlock();
 }
 
 /* ---- writers ------------------------------------------------------------ */
 
-void rl_rcu_synchronize(void)
+static void synchronize(const void *pc)
 {
 	if (RL_UNLIKELY(pin_depth))
 		fatal("RCU grace period awaited inside a read-side critical section (deadlock)");
-	urcu_memb_synchronize_rcu();
+	if (RL_UNLIKELY(rl__probe_active)) {
+		rl_probe_ev ev = {.op = RL_PROBE_RCU_SYNC, .addr = &rcu_domain, .kind = RCU_KIND,
+				  .name = "synchronize_rcu", .pc = pc};
+		if (rl__probe_enter(&ev) == RL_EDEADLK)
+			rl_panic("deadlock: an RCU grace period can never end (see the scheduler's report)");
+		urcu_memb_synchronize_rcu();
+		rl__probe_exit(&ev);
+	} else {
+		urcu_memb_synchronize_rcu();
+	}
 	TSAN_GRACE_PERIOD_OVER();
+}
+
+void rl_rcu_synchronize(void)
+{
+	synchronize(__builtin_return_address(0));
 }
 
 void rl_rcu_cell_init(rl_rcu_cell *cell, void *initial, rl_drop_fn *drop)
@@ -163,20 +217,36 @@ void rl_rcu_cell_init(rl_rcu_cell *cell, void *initial, rl_drop_fn *drop)
 	cell->drop = drop;
 }
 
-void *rl_rcu_cell_swap(rl_rcu_cell *cell, void *value)
+static void *swap(rl_rcu_cell *cell, void *value, const void *pc)
 {
 	if (RL_UNLIKELY(pin_depth))
 		fatal("RCU cell replaced inside a read-side critical section (deadlock)");
 	TSAN_PUBLISH(value);
-	void *old = rcu_xchg_pointer(&cell->value, value);
+	void *old;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		rl_probe_ev ev = {.op = RL_PROBE_RCU_PUBLISH, .flags = RL_PROBE_F_RMW | RL_PROBE_F_PTR,
+				  .addr = cell, .kind = RCU_KIND, .name = "rl_rcu_cell_swap",
+				  .wval = (uintptr_t)value, .pc = pc};
+		rl__probe_enter(&ev);
+		old = rcu_xchg_pointer(&cell->value, value);
+		ev.rval = (uintptr_t)old;
+		rl__probe_exit(&ev);
+	} else {
+		old = rcu_xchg_pointer(&cell->value, value);
+	}
 	TSAN_OBTAIN(old); /* another writer initialised it */
-	rl_rcu_synchronize();
+	synchronize(pc);
 	return old;
+}
+
+void *rl_rcu_cell_swap(rl_rcu_cell *cell, void *value)
+{
+	return swap(cell, value, __builtin_return_address(0));
 }
 
 void rl_rcu_cell_store(rl_rcu_cell *cell, void *value)
 {
-	void *old = rl_rcu_cell_swap(cell, value);
+	void *old = swap(cell, value, __builtin_return_address(0));
 	if (old && cell->drop)
 		cell->drop(old);
 }

@@ -22,6 +22,7 @@
 
 #include <racelab/arc.h>
 #include <racelab/mutex.h>
+#include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
@@ -510,6 +511,129 @@ static void test_arc_mutex_counter_is_exact_under_contention(void **state)
 	assert_int_equal(dropped_value, (int64_t)STRESS_THREADS * STRESS_ITERS);
 }
 
+/* ---- probes: the detector and the scheduler see the mutex ---------------- */
+
+enum { PROBE_THREADS = 2, PROBE_ITERS = 200 };
+
+struct probe_arg {
+	const struct backend *b;
+	rl_mutex *m;
+	int64_t *shared; /* a probed plain location, incremented under the lock (or not) */
+	bool use_lock;
+};
+
+/* A plain read-modify-write the detector tracks, like an Rc count or a Cell. */
+static void probed_increment(int64_t *x)
+{
+	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_READ, x, "Cell<i64>", "test increment");
+	rl__probe_enter(&ev);
+	int64_t v = *x;
+	ev.rval = (uint64_t)v;
+	rl__probe_exit(&ev);
+	ev = RL_PROBE_EV(RL_PROBE_WRITE, x, "Cell<i64>", "test increment");
+	rl__probe_enter(&ev);
+	*x = v + 1;
+	ev.wval = (uint64_t)(v + 1);
+	rl__probe_exit(&ev);
+}
+
+static void *increment_probed(void *p)
+{
+	struct probe_arg *a = p;
+	for (int i = 0; i < PROBE_ITERS; i++) {
+		rl_mutex_guard g;
+		if (a->use_lock)
+			a->b->lock(a->m, &g);
+		probed_increment(a->shared);
+		if (a->use_lock)
+			a->b->guard_drop(&g);
+	}
+	return NULL;
+}
+
+static rl_probe_stats run_probed(struct probe_arg *a, const rl_probe_config *cfg)
+{
+	assert_int_equal(rl_probe_attach(cfg), RL_OK);
+	rl_thread *t[PROBE_THREADS];
+	for (int i = 0; i < PROBE_THREADS; i++)
+		t[i] = spawn(increment_probed, a);
+	for (int i = 0; i < PROBE_THREADS; i++)
+		assert_int_equal(rl_thread_join(t[i], NULL), RL_OK);
+	assert_int_equal(rl_probe_detach(), RL_OK);
+	rl_probe_stats st;
+	rl_probe_get_stats(&st);
+	return st;
+}
+
+static void test_detector_sees_unlock_to_lock_edges(void **state)
+{
+	const struct backend *b = *state;
+	int64_t shared = 0;
+	struct probe_arg a = {b, mutex_new(b, 0), &shared, true};
+	rl_probe_stats st = run_probed(&a, &(rl_probe_config){.detect = true});
+	assert_int_equal(st.races, 0);
+	assert_int_equal(shared, PROBE_THREADS * PROBE_ITERS);
+	rl_probe_reset();
+	mutex_free(b, a.m);
+}
+
+static void test_detector_reports_the_same_updates_without_the_lock(void **state)
+{
+	const struct backend *b = *state;
+	int64_t shared = 0;
+	struct probe_arg a = {b, mutex_new(b, 0), &shared, false};
+	rl_probe_stats st = run_probed(&a, &(rl_probe_config){.detect = true});
+	assert_true(st.races >= 1);
+	rl_probe_reset();
+	mutex_free(b, a.m);
+}
+
+static void test_scheduler_serialises_lockers_exactly(void **state)
+{
+	const struct backend *b = *state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		int64_t shared = 0;
+		struct probe_arg a = {b, mutex_new(b, 0), &shared, true};
+		rl_probe_config cfg = {.detect = true, .schedule = RL_SCHEDULE_RANDOM, .seed = seed};
+		rl_probe_stats st = run_probed(&a, &cfg);
+		assert_false(st.deadlock);
+		assert_int_equal(st.races, 0);
+		assert_true(st.switches > 0);
+		assert_int_equal(shared, PROBE_THREADS * PROBE_ITERS);
+		rl_probe_reset();
+		mutex_free(b, a.m);
+	}
+}
+
+static void *lock_twice(void *p)
+{
+	struct probe_arg *a = p;
+	rl_mutex_guard g1, g2;
+	a->b->lock(a->m, &g1);
+	a->b->lock(a->m, &g2); /* never returns: the scheduler reports a deadlock */
+	return NULL;
+}
+
+static void test_scheduler_turns_self_deadlock_into_panic(void **state)
+{
+	const struct backend *b = *state;
+	struct probe_arg a = {b, mutex_new(b, 0), NULL, true};
+	rl_probe_config cfg = {.schedule = RL_SCHEDULE_RANDOM, .seed = 7};
+	assert_int_equal(rl_probe_attach(&cfg), RL_OK);
+	void *msg = NULL;
+	assert_int_equal(rl_thread_join(spawn(lock_twice, &a), &msg), RL_EPANICKED);
+	assert_non_null(strstr(msg, "deadlock"));
+	free(msg);
+	assert_int_equal(rl_probe_detach(), RL_OK);
+	rl_probe_stats st;
+	rl_probe_get_stats(&st);
+	assert_true(st.deadlock);
+	rl_probe_reset();
+	/* The panic unwound the first guard: poisoned and unlocked. */
+	assert_true(b->is_poisoned(a.m));
+	mutex_free(b, a.m);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 /* Each behaviour test once per backend, named "<test>/<backend>". */
@@ -543,6 +667,10 @@ int main(int argc, char **argv)
 		BOTH(test_destroy_locked_mutex_aborts),
 		BOTH(test_arc_mutex_is_one_allocation),
 		BOTH(test_arc_mutex_drop_runs_once_on_the_value),
+		BOTH(test_detector_sees_unlock_to_lock_edges),
+		BOTH(test_detector_reports_the_same_updates_without_the_lock),
+		BOTH(test_scheduler_serialises_lockers_exactly),
+		BOTH(test_scheduler_turns_self_deadlock_into_panic),
 	};
 	return cmocka_run_group_tests_name("mutex", tests, NULL, NULL);
 }
