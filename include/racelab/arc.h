@@ -86,10 +86,26 @@ static inline rl_arc *rl_arc_clone(rl_arc *a)
 {
 	if (RL_UNLIKELY(rl__probe_active))
 		return rl__arc_clone_slow(a);
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(RL_ARC_PORTABLE)
+	/*
+	 * Rust's code for this line: `lock incq; jle`. After the increment, jle
+	 * (ZF=1 or SF!=OF) is taken exactly when the old value was above
+	 * isize::MAX, the check below. gcc compiles the C11 form to `lock xadd`
+	 * plus a test, which measured 2.2 ns (about 12%) slower per clone+drop on
+	 * the AMD EPYC this was written on. TSan cannot see inline asm, so TSan
+	 * builds (and RL_ARC_PORTABLE) use the C11 atomic. Relaxed either way:
+	 * a locked increment orders nothing beyond its own atomicity.
+	 */
+	__asm__ goto("lock incq %0\n\tjle %l[overflow]" : "+m"(a->strong) : : "cc" : overflow);
+	return a;
+overflow:
+	rl__arc_overflow();
+#else
 	size_t old = atomic_fetch_add_explicit(&a->strong, 1, memory_order_relaxed);
 	if (RL_UNLIKELY(old > RL_ARC_MAX_REFCOUNT))
 		rl__arc_overflow();
 	return a;
+#endif
 }
 
 /**
