@@ -67,6 +67,17 @@ rl_arc *rl_arc_new(size_t size, rl_drop_fn *drop);
 /* Deref: the value. */
 static inline void *rl_arc_get(const rl_arc *a) { return (void *)a->value; }
 
+/*
+ * private: non-zero when clone and drop must take their probed slow paths. A
+ * translation unit compiled with -DRL_NO_PROBES inlines them without the test
+ * (the benchmark's probe-free baseline; probes attached later are not seen).
+ */
+#ifndef RL_NO_PROBES
+#define RL__ARC_PROBED() RL_UNLIKELY(rl__probe_active)
+#else
+#define RL__ARC_PROBED() 0
+#endif
+
 /* private: out-of-line halves of the inline functions below. */
 rl_arc *rl__arc_clone_slow(rl_arc *a);
 void rl__arc_drop_slow(rl_arc *a);
@@ -84,7 +95,7 @@ _Noreturn void rl__arc_overflow(void);
  */
 static inline rl_arc *rl_arc_clone(rl_arc *a)
 {
-	if (RL_UNLIKELY(rl__probe_active))
+	if (RL__ARC_PROBED())
 		return rl__arc_clone_slow(a);
 #if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !defined(RL_ARC_PORTABLE)
 	/*
@@ -120,7 +131,7 @@ overflow:
  */
 static inline void rl_arc_drop(rl_arc *a)
 {
-	if (RL_UNLIKELY(rl__probe_active)) {
+	if (RL__ARC_PROBED()) {
 		rl__arc_drop_slow(a);
 		return;
 	}
