@@ -4,6 +4,8 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <racelab/workload.h>
@@ -21,6 +23,35 @@ int rl_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 
 /* Option value of "--name VALUE" at argv[*i]; advances *i. NULL if missing. */
 const char *rl_cli_value(int argc, char **argv, int *i);
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i] (cmd_run.c). Return: the value,
+ * NULL if @opt does not name this option; *@missing when it does but has no value. */
+const char *rl_cli_option(int argc, char **argv, int *i, const char *opt, bool *missing);
+
+/* The program as invoked (argv[0]), for the replay command lines. */
+extern const char *rl_cli_prog;
+
+/* Simulation options seen on a command line. */
+struct rl_cli_sim {
+	bool seed_given;
+	bool detect_given;
+};
+
+/* Parse one simulation option (--detect, --schedule, --seed, --pct-depth,
+ * --max-steps, --trace) at argv[*i] into @p. *@handled: it was one.
+ * Return: 0, or RL_EXIT_USAGE after printing the error. */
+int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *p, struct rl_cli_sim *sim,
+		      bool *handled);
+
+/* Check the simulation options against @w; give a scheduled run without
+ * --seed a fresh seed. Return: 0 or RL_EXIT_USAGE. */
+int rl_cli_sim_check(const struct rl_workload *w, struct rl_workload_params *p, const struct rl_cli_sim *sim);
+
+/* A seed from the clock and the process id (nine digits). */
+uint64_t rl_cli_fresh_seed(void);
+
+/* The command line that replays the run of @w that gave @r (a scheduled run). */
+void rl_cli_replay(char *buf, size_t len, const struct rl_workload *w, const struct rl_workload_result *r);
 
 /* Ctrl-C asks the running workload to stop (a second one ends the process). */
 void rl_cli_catch_sigint(void);
@@ -40,5 +71,6 @@ int rl_cmd_run(int argc, char **argv);
 int rl_cmd_list(int argc, char **argv);
 int rl_cmd_demo(int argc, char **argv);
 int rl_cmd_layout(int argc, char **argv);
+int rl_cmd_explore(int argc, char **argv);
 
 #endif

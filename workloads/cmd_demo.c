@@ -46,6 +46,10 @@ static const struct chapter chapters[] = {
 	{"rcu-config", "Readers that never wait",
 	 "A Mutex makes readers wait for each other. Data read far more often than written can\n"
 	 "skip the lock: readers take a snapshot, writers publish a new copy (read-copy-update)."},
+	{"masked-race", "Races the OS schedule hides",
+	 "TSan and the owner checks see only the interleaving the OS happened to run. racelab's own\n"
+	 "scheduler runs one thread at a time and picks who goes next at every shared access; its\n"
+	 "happens-before detector reports a race whichever value was read. Same seed, same run."},
 	{"rc-cycle", "Leaks: Rc cycles and Weak",
 	 "\"you want each value to have a common owner and remove value from memory only when all\n"
 	 "owners go out of scope\" — and if the owners own each other, that never happens."},
@@ -127,6 +131,13 @@ static void show(const struct rl_workload *w, const struct rl_workload_result *r
 		printf("  ! ... %llu reports in all (send %llu, sync %llu, use-after-free %llu)\n", (unsigned long long)nrep,
 		       (unsigned long long)r->reports[RL_CHECK_SEND], (unsigned long long)r->reports[RL_CHECK_SYNC],
 		       (unsigned long long)r->reports[RL_CHECK_USE_AFTER_FREE]);
+	if (r->sim.on) {
+		/* Simulated by default (RL_WF_SIMULATE): the schedule and the first report. */
+		printf("  racelab's scheduler: %s, seed %llu; detector: %llu race%s\n", rl_wl_schedule_name(r->sim.schedule),
+		       (unsigned long long)r->sim.seed, (unsigned long long)r->sim.races, r->sim.races == 1 ? "" : "s");
+		if (r->sim.nreports)
+			indent("  ! ", r->sim.reports[0], 3);
+	}
 	for (unsigned i = 0; i < r->nnotes; i++)
 		printf("  %s\n", r->notes[i]);
 	if (*r->unit) {

@@ -29,8 +29,14 @@ static const char usage_text[] =
 	"  list [--json]  the workload catalog: name, expected verdict, concept\n"
 	"  run NAME [--threads N] [--iters N] [--stack SIZE] [--main-stack SIZE]\n"
 	"           [--check report|abort|off] [--json] [--expect VERDICT]\n"
+	"           [--detect hb] [--schedule os|random|pct] [--seed S] [--pct-depth D]\n"
 	"                 run one workload: its invariant (expected, observed, lost),\n"
-	"                 the owner-check reports and a verdict\n"
+	"                 the owner-check reports and a verdict; --detect hb adds racelab's\n"
+	"                 happens-before detector, --schedule its deterministic scheduler\n"
+	"  explore NAME [--schedules N] [--strategy random|pct] [--seed S] [--pct-depth D]\n"
+	"                 run NAME under the scheduler, seed after seed, until the first\n"
+	"                 race, lost update or deadlock: the interleaving that shows it and\n"
+	"                 the command that replays it\n"
 	"  demo [--json]  a guided tour: every workload, each verdict explained\n"
 	"  layout [--json]\n"
 	"                 sizes and alignments of racelab's types beside Rust's\n"
@@ -46,7 +52,7 @@ static const char usage_text[] =
 	"  -V, --version  print the version\n"
 	"\n"
 	"Sizes take K, M, G suffixes (powers of 1024): 2M, 512K.\n"
-	"Verdicts: clean, send-violation, sync-violation, race, overflow, panic, leak.\n"
+	"Verdicts: clean, send-violation, sync-violation, race, deadlock, overflow, panic, leak.\n"
 	"Exit status: 0 clean, 3 violation detected, 2 bad usage, 1 could not run or\n"
 	"--expect not met, 130 interrupted (Ctrl-C ends a run with what it measured).\n";
 
@@ -67,6 +73,7 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return RL_EXIT_CLEAN;
 	}
+	rl_cli_prog = argv[0];
 	const char *cmd = argv[1];
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
@@ -80,6 +87,8 @@ int main(int argc, char **argv)
 		return rl_cmd_demo(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
 		return rl_cmd_run(argc - 1, argv + 1);
+	if (!strcmp(cmd, "explore"))
+		return rl_cmd_explore(argc - 1, argv + 1);
 	if (!strcmp(cmd, "list"))
 		return rl_cmd_list(argc - 1, argv + 1);
 	if (!strcmp(cmd, "layout"))

@@ -1,11 +1,14 @@
 /* output.c — a run's result for people (text) and for machines (one JSON
- * object per run, on one line).
+ * object per run, on one line), and the command line that replays a
+ * scheduled run.
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <racelab/parse.h>
+#include <racelab/thread.h>
 #include <racelab/workload.h>
 
 #include "cli.h"
@@ -13,6 +16,113 @@
 static const char *check_name(enum rl_check_mode m)
 {
 	return m == RL_CHECK_ABORT ? "abort" : m == RL_CHECK_OFF ? "off" : "report";
+}
+
+const char *rl_cli_prog = "racelab";
+
+static bool scheduled(const struct rl_sim_result *s)
+{
+	return s->on && (s->schedule == RL_WL_SCHED_RANDOM || s->schedule == RL_WL_SCHED_PCT);
+}
+
+/* Append to @buf (always NUL-terminated, truncated when full). */
+static void append(char *buf, size_t len, size_t *at, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void append(char *buf, size_t len, size_t *at, const char *fmt, ...)
+{
+	if (*at >= len)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + *at, len - *at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*at += (size_t)n < len - *at ? (size_t)n : len - *at - 1;
+}
+
+void rl_cli_replay(char *buf, size_t len, const struct rl_workload *w, const struct rl_workload_result *r)
+{
+	const struct rl_sim_result *s = &r->sim;
+	char sz[32];
+	size_t at = 0;
+	buf[0] = '\0';
+	append(buf, len, &at, "%s run %s", rl_cli_prog, w->name);
+	if (w->uses & RL_WP_THREADS)
+		append(buf, len, &at, " --threads %llu", (unsigned long long)r->threads);
+	if (w->uses & RL_WP_ITERS)
+		append(buf, len, &at, " --iters %llu", (unsigned long long)r->iters);
+	if ((w->uses & RL_WP_STACK) && r->stack != rl_thread_default_stack_size())
+		append(buf, len, &at, " --stack %s", rl_format_size(r->stack, sz, sizeof sz));
+	if (r->main_stack != RL_MAIN_STACK_SIZE)
+		append(buf, len, &at, " --main-stack %s", rl_format_size(r->main_stack, sz, sizeof sz));
+	if (r->check != RL_CHECK_REPORT)
+		append(buf, len, &at, " --check %s", check_name(r->check));
+	append(buf, len, &at, " --detect %s --schedule %s --seed %llu", s->detect ? "hb" : "off",
+	       rl_wl_schedule_name(s->schedule), (unsigned long long)s->seed);
+	if (s->schedule == RL_WL_SCHED_PCT) {
+		append(buf, len, &at, " --pct-depth %u", s->pct_depth);
+		if (s->pct_steps)
+			append(buf, len, &at, " --pct-steps %llu", (unsigned long long)s->pct_steps);
+	}
+	if (s->max_steps != RL_WL_MAX_STEPS)
+		append(buf, len, &at, " --max-steps %llu", (unsigned long long)s->max_steps);
+}
+
+/* Print @text with @prefix in front of every line (and @first on the first). */
+static void indent_lines(FILE *out, const char *first, const char *prefix, const char *text)
+{
+	bool start = true;
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		fprintf(out, "%s%.*s\n", start ? first : prefix, (int)n, text);
+		start = false;
+		text += n;
+		if (*text == '\n')
+			text++;
+	}
+}
+
+static void print_sim_text(FILE *out, const struct rl_workload *w, const struct rl_workload_result *r)
+{
+	const struct rl_sim_result *s = &r->sim;
+	if (!s->on)
+		return;
+	fprintf(out, "  simulated  detector %s, schedule %s", s->detect ? "hb" : "off", rl_wl_schedule_name(s->schedule));
+	if (scheduled(s)) {
+		fprintf(out, " (seed %llu", (unsigned long long)s->seed);
+		if (s->schedule == RL_WL_SCHED_PCT)
+			fprintf(out, ", depth %u", s->pct_depth);
+		fprintf(out, "): %llu scheduling points, %llu switches", (unsigned long long)s->steps,
+			(unsigned long long)s->switches);
+	} else {
+		fprintf(out, ": %llu probe events", (unsigned long long)s->events);
+	}
+	fprintf(out, ", %u threads\n", s->threads);
+	if (s->detect || s->deadlock) {
+		if (s->races)
+			fprintf(out, "  %-10s %llu data race%s found by racelab's detector (%llu racy accesses)\n", "races",
+				(unsigned long long)s->races, s->races == 1 ? "" : "s", (unsigned long long)s->race_events);
+		else if (s->detect)
+			fprintf(out, "  %-10s none: every pair of conflicting accesses was ordered by happens-before\n",
+				"races");
+		/* The first two, in the order found; --json has every kept one. */
+		unsigned shown = s->nreports < 2 ? s->nreports : 2;
+		for (unsigned i = 0; i < shown; i++)
+			indent_lines(out, "  ! ", "    ", s->reports[i]);
+		if (s->nreports_all > shown)
+			fprintf(out, "    ... %llu reports in all (--json lists the first %u)\n",
+				(unsigned long long)s->nreports_all, RL_WL_MAX_SIM_REPORTS);
+	}
+	if (s->step_limit)
+		fprintf(out, "  %-10s the run reached %llu scheduling points (--max-steps): the rest ran unserialised\n",
+			"note", (unsigned long long)s->max_steps);
+	if (s->thread_limit)
+		fprintf(out, "  %-10s more than %u threads: the detector did not follow the extra ones\n", "note",
+			RL_PROBE_MAX_THREADS - 1);
+	if (scheduled(s)) {
+		char cmd[512];
+		rl_cli_replay(cmd, sizeof cmd, w, r);
+		fprintf(out, "  %-10s %s\n", "replay", cmd);
+	}
 }
 
 /* A measure's value in its unit, for people. */
@@ -76,7 +186,8 @@ void rl_cli_print_text(FILE *out, const struct rl_workload *w, const struct rl_w
 		fprintf(out, "  %-10s %s\n", i == 0 ? "notes" : "", r->notes[i]);
 	if (r->panics)
 		fprintf(out, "  panics     %llu thread%s panicked\n", (unsigned long long)r->panics, r->panics == 1 ? "" : "s");
-	if (rl_workload_under_tsan())
+	print_sim_text(out, w, r);
+	if (rl_workload_under_tsan() && !scheduled(&r->sim))
 		fprintf(out, "  tsan       built with ThreadSanitizer: lost-update figures are not meaningful (TSan perturbs timing)\n");
 	if (r->interrupted)
 		fprintf(out, "  stopped    interrupted (Ctrl-C): the figures cover the work done until then\n");
@@ -171,6 +282,37 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 		rl_cli_json_string(out, r->error_text);
 	else
 		fputs("null", out);
+	const struct rl_sim_result *s = &r->sim;
+	if (s->on) {
+		fprintf(out, ",\"sim\":{\"detect\":%s,\"schedule\":\"%s\",\"seed\":", s->detect ? "true" : "false",
+			rl_wl_schedule_name(s->schedule));
+		if (scheduled(s))
+			fprintf(out, "%llu", (unsigned long long)s->seed);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"pct_depth\":%u,\"events\":%llu,\"steps\":%llu,\"switches\":%llu,\"threads\":%u",
+			s->pct_depth, (unsigned long long)s->events, (unsigned long long)s->steps,
+			(unsigned long long)s->switches, s->threads);
+		fprintf(out, ",\"races\":%llu,\"race_events\":%llu,\"deadlock\":%s,\"step_limit\":%s,\"reports\":[",
+			(unsigned long long)s->races, (unsigned long long)s->race_events, s->deadlock ? "true" : "false",
+			s->step_limit ? "true" : "false");
+		for (unsigned i = 0; i < s->nreports; i++) {
+			if (i)
+				fputc(',', out);
+			rl_cli_json_string(out, s->reports[i]);
+		}
+		fprintf(out, "],\"reports_total\":%llu,\"replay\":", (unsigned long long)s->nreports_all);
+		if (scheduled(s)) {
+			char cmd[512];
+			rl_cli_replay(cmd, sizeof cmd, w, r);
+			rl_cli_json_string(out, cmd);
+		} else {
+			fputs("null", out);
+		}
+		fputc('}', out);
+	} else {
+		fputs(",\"sim\":null", out);
+	}
 	fprintf(out, ",\"verdict\":\"%s\",\"expected_verdict\":\"%s\"", rl_verdict_name(r->verdict),
 		rl_verdict_name(w->expected));
 	if (expect)

@@ -24,7 +24,7 @@ static const struct rl_workload catalog[] = {
 			  "\"thread 'worker-1' has overflowed its stack\" and abort. Try --stack 8M: it completes.",
 		.expected = RL_VERDICT_OVERFLOW,
 		.uses = RL_WP_ITERS | RL_WP_STACK,
-		.flags = RL_WF_ISOLATE,
+		.flags = RL_WF_ISOLATE | RL_WF_NO_SCHEDULE,
 		.threads = 1,
 		.iters = 4096,
 		.iters_unit = "frames",
@@ -40,6 +40,7 @@ static const struct rl_workload catalog[] = {
 			  "of 2 MiB threads fit in a few dozen MiB.",
 		.expected = RL_VERDICT_CLEAN,
 		.uses = RL_WP_THREADS | RL_WP_STACK,
+		.flags = RL_WF_NO_SCHEDULE,
 		.threads = 200,
 		.run = rl__wl_stack_lazy,
 	},
@@ -53,6 +54,7 @@ static const struct rl_workload catalog[] = {
 			  "bytes (align(64)), each counter has a line of its own; the saving depends on the CPU.",
 		.expected = RL_VERDICT_CLEAN,
 		.uses = RL_WP_THREADS | RL_WP_ITERS,
+		.flags = RL_WF_NO_SCHEDULE,
 		.threads = 2,
 		.iters = 10000000,
 		.run = rl__wl_false_sharing,
@@ -68,6 +70,7 @@ static const struct rl_workload catalog[] = {
 		.expected = RL_VERDICT_CLEAN,
 		.uses = RL_WP_ITERS,
 		.iters = 100000,
+		.sim_iters = 1000,
 		.iters_unit = "clones",
 		.run = rl__wl_rc_single,
 	},
@@ -85,6 +88,7 @@ static const struct rl_workload catalog[] = {
 		.flags = RL_WF_RACY,
 		.threads = 4,
 		.iters = 200000,
+		.sim_iters = 200,
 		.run = rl__wl_rc_send,
 	},
 	{
@@ -100,6 +104,7 @@ static const struct rl_workload catalog[] = {
 		.uses = ALL,
 		.threads = 4,
 		.iters = 200000,
+		.sim_iters = 200,
 		.run = rl__wl_arc_clone,
 	},
 	{
@@ -116,6 +121,7 @@ static const struct rl_workload catalog[] = {
 		.flags = RL_WF_RACY,
 		.threads = 4,
 		.iters = 1000000,
+		.sim_iters = 100,
 		.run = rl__wl_arc_cell,
 	},
 	{
@@ -130,6 +136,7 @@ static const struct rl_workload catalog[] = {
 		.uses = ALL,
 		.threads = 4,
 		.iters = 100000,
+		.sim_iters = 100,
 		.run = rl__wl_arc_mutex,
 	},
 	{
@@ -144,6 +151,7 @@ static const struct rl_workload catalog[] = {
 		.uses = ALL,
 		.threads = 4,
 		.iters = 200000,
+		.sim_iters = 200,
 		.run = rl__wl_arc_atomic,
 	},
 	{
@@ -158,6 +166,7 @@ static const struct rl_workload catalog[] = {
 		.uses = ALL,
 		.threads = 4,
 		.iters = 10000,
+		.sim_iters = 20,
 		.run = rl__wl_mutex_poison,
 	},
 	{
@@ -172,6 +181,7 @@ static const struct rl_workload catalog[] = {
 		.uses = ALL,
 		.threads = 4,
 		.iters = 1000,
+		.sim_iters = 20,
 		.iters_unit = "versions",
 		.run = rl__wl_rcu_config,
 	},
@@ -203,6 +213,40 @@ static const struct rl_workload catalog[] = {
 		.iters = 100,
 		.iters_unit = "pairs",
 		.run = rl__wl_rc_weak,
+	},
+	{
+		.name = "masked-race",
+		.concept = "a data race hidden by an unrelated lock (what TSan misses)",
+		.summary = "a plain write and a plain read separated only by an unrelated lock/unlock",
+		.invariant = "the reader sees every slot the writer wrote (no read of a slot not yet written)",
+		.lesson = "The lock protects a request counter, not the slots. The OS schedule runs the writer's\n"
+			  "unlock before the reader's lock, so the lock happens to order write and read and TSan\n"
+			  "stays silent; racelab's scheduler finds the interleavings where the reader locks first.",
+		.twin = "masked-race-fixed",
+		.expected = RL_VERDICT_RACE,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "rounds",
+		.run = rl__wl_masked_race,
+	},
+	{
+		.name = "masked-race-fixed",
+		.concept = "the same accesses ordered by Release/Acquire",
+		.summary = "the writer publishes each slot with a Release store; the reader waits with Acquire",
+		.invariant = "the reader sees every slot the writer wrote (no read of a slot not yet written)",
+		.lesson = "An AtomicUsize stored with Release after the write and loaded with Acquire before the\n"
+			  "read orders the two in every interleaving: no schedule races, every read is fresh.\n"
+			  "A lock orders only what both threads do inside it.",
+		.twin = "masked-race",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "rounds",
+		.run = rl__wl_masked_race_fixed,
 	},
 };
 

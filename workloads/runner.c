@@ -13,6 +13,14 @@
  * sanitizer's "stack-overflow", an owner-check abort). fork() happens on the
  * process's main thread while no other racelab thread runs, so the child
  * starts single-threaded (which ThreadSanitizer requires to spawn threads).
+ *
+ * Simulated runs (--detect, --schedule): the probe session is attached on the
+ * runtime "main" thread, which becomes the scheduler's T0, right before the
+ * workload's function and detached right after it (every worker joined); the
+ * session's statistics and reports are copied into r->sim, so they survive a
+ * forked child too. Under the scheduler a team's start gate is skipped: the
+ * scheduler decides who runs, and a worker spinning at a gate it cannot see
+ * would never let the others start.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,6 +41,7 @@
 
 #include <racelab/check.h>
 #include <racelab/parse.h>
+#include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 #include <racelab/workload.h>
@@ -138,6 +147,92 @@ double rl__wl_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* ---- simulation ---------------------------------------------------------- */
+
+/* Set by the runner around a run under the scheduler; read by the workload's
+ * threads, which the spawns order after the write. */
+static bool serialised;
+
+bool rl__wl_scheduled(void) { return serialised; }
+
+const char *rl_wl_schedule_name(enum rl_wl_schedule s)
+{
+	switch (s) {
+	case RL_WL_SCHED_DEFAULT: return "default";
+	case RL_WL_SCHED_OS: return "os";
+	case RL_WL_SCHED_RANDOM: return "random";
+	case RL_WL_SCHED_PCT: return "pct";
+	}
+	return "unknown";
+}
+
+static bool sim_scheduled(const struct rl_workload_params *p)
+{
+	return p->schedule == RL_WL_SCHED_RANDOM || p->schedule == RL_WL_SCHED_PCT;
+}
+
+static bool sim_on(const struct rl_workload_params *p)
+{
+	return p->detect || sim_scheduled(p);
+}
+
+void rl_workload_resolve(const struct rl_workload *w, const struct rl_workload_params *p,
+			 struct rl_workload_params *out)
+{
+	*out = *p;
+	if (out->schedule == RL_WL_SCHED_DEFAULT) {
+		if (w->flags & RL_WF_SIMULATE) {
+			out->schedule = RL_WL_SIM_SCHEDULE;
+			out->detect = true;
+			if (!out->seed)
+				out->seed = RL_WL_SIM_SEED;
+		} else {
+			out->schedule = RL_WL_SCHED_OS;
+		}
+	}
+	out->threads = p->threads ? p->threads : w->threads;
+	out->iters = p->iters ? p->iters : sim_on(out) && w->sim_iters ? w->sim_iters : w->iters;
+	if (out->schedule == RL_WL_SCHED_PCT && !out->pct_depth)
+		out->pct_depth = 3;
+	if (out->schedule != RL_WL_SCHED_PCT)
+		out->pct_depth = 0, out->pct_steps = 0;
+	if (sim_scheduled(out) && !out->max_steps)
+		out->max_steps = RL_WL_MAX_STEPS;
+	if (!sim_scheduled(out))
+		out->seed = 0, out->max_steps = 0;
+}
+
+/* Copy the finished session's figures and reports into @r. */
+static void sim_collect(struct rl_workload_result *r)
+{
+	rl_probe_stats st;
+	rl_probe_get_stats(&st);
+	struct rl_sim_result *s = &r->sim;
+	s->events = st.events;
+	s->steps = st.steps;
+	s->switches = st.switches;
+	s->threads = st.threads;
+	s->races = st.races;
+	s->race_events = st.race_events;
+	s->deadlock = st.deadlock;
+	s->step_limit = st.step_limit;
+	s->thread_limit = st.thread_limit;
+	s->nreports_all = rl_probe_report_count();
+	for (size_t i = 0; i < s->nreports_all && s->nreports < RL_WL_MAX_SIM_REPORTS; i++) {
+		const rl_probe_report *rep = rl_probe_report_at(i);
+		char *dst = s->reports[s->nreports++];
+		snprintf(dst, RL_WL_SIM_REPORT, "%s", rep->text ? rep->text : "");
+		if (rep->kind == RL_REPORT_RACE && rep->count > 1) {
+			/* How often the same pair of call sites raced on that location. */
+			size_t len = strlen(dst);
+			if (len && dst[len - 1] == '\n')
+				len--;
+			snprintf(dst + len, RL_WL_SIM_REPORT - len, "\n  (%llu racy accesses of this pair)\n",
+				 (unsigned long long)rep->count);
+		}
+	}
+}
+
 /* ---- worker teams -------------------------------------------------------- */
 
 enum { GATE_CLOSED, GATE_OPEN, GATE_ABORT };
@@ -158,6 +253,11 @@ static void *team_main(void *arg)
 {
 	struct member *m = arg;
 	int g;
+	if (rl__wl_scheduled()) {
+		/* The scheduler interleaves the workers; it cannot see the gate. */
+		m->team->body(m->team->ctx, m->index);
+		return NULL;
+	}
 	/* Relaxed: the count only tells the main thread when to open the gate. */
 	atomic_fetch_add_explicit(&m->team->arrived, 1, memory_order_relaxed);
 	/* Acquire pairs with the release that opens the gate: the workload's
@@ -191,7 +291,8 @@ int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, stru
 	}
 	/* Open the gate once every worker waits at it, so that they start
 	 * together (on a busy machine, as together as the scheduler allows). */
-	while (!err && atomic_load_explicit(&team.arrived, memory_order_relaxed) < spawned && !rl_workload_stopping())
+	while (!err && !rl__wl_scheduled() && atomic_load_explicit(&team.arrived, memory_order_relaxed) < spawned &&
+	       !rl_workload_stopping())
 		sched_yield();
 	/* Release: pairs with the workers' acquire loads of the gate. */
 	atomic_store_explicit(&team.gate, err ? GATE_ABORT : GATE_OPEN, memory_order_release);
@@ -297,6 +398,31 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 		snprintf(why, len, "--check must be report, abort or off");
 		return RL_EINVAL;
 	}
+	if ((unsigned)p->schedule > RL_WL_SCHED_PCT) {
+		snprintf(why, len, "--schedule must be os, random or pct");
+		return RL_EINVAL;
+	}
+	if (sim_scheduled(p) && (w->flags & (RL_WF_NO_SCHEDULE | RL_WF_ISOLATE))) {
+		snprintf(why, len, "%s %s: racelab's scheduler does not apply (try --detect hb alone)", w->name,
+			 w->flags & RL_WF_ISOLATE ? "ends its process on purpose"
+						  : "measures time or memory, or waits on condition variables");
+		return RL_EINVAL;
+	}
+	if (p->pct_depth && p->schedule != RL_WL_SCHED_PCT &&
+	    !(p->schedule == RL_WL_SCHED_DEFAULT && RL_WL_SIM_SCHEDULE == RL_WL_SCHED_PCT &&
+	      (w->flags & RL_WF_SIMULATE))) {
+		snprintf(why, len, "--pct-depth applies to --schedule pct");
+		return RL_EINVAL;
+	}
+	if (p->pct_depth > 64) {
+		snprintf(why, len, "--pct-depth %u is too deep (at most 64)", p->pct_depth);
+		return RL_EINVAL;
+	}
+	if (threads + 1 > RL_PROBE_MAX_THREADS && (p->detect || sim_scheduled(p) || (w->flags & RL_WF_SIMULATE))) {
+		snprintf(why, len, "--threads %llu: racelab's detector and scheduler follow at most %u threads",
+			 (unsigned long long)threads, RL_PROBE_MAX_THREADS - 1);
+		return RL_EINVAL;
+	}
 	return RL_OK;
 }
 
@@ -304,6 +430,7 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 
 static const char *const verdict_names[RL_VERDICT_COUNT] = {
 	[RL_VERDICT_OVERFLOW] = "overflow",
+	[RL_VERDICT_DEADLOCK] = "deadlock",
 	[RL_VERDICT_PANIC] = "panic",
 	[RL_VERDICT_SEND] = "send-violation",
 	[RL_VERDICT_SYNC] = "sync-violation",
@@ -347,13 +474,16 @@ static enum rl_verdict decide(const struct rl_workload_result *r)
 {
 	if (r->overflowed)
 		return RL_VERDICT_OVERFLOW;
+	/* The scheduler's deadlock comes first: the blocked threads then panic. */
+	if (r->sim.deadlock)
+		return RL_VERDICT_DEADLOCK;
 	if (r->panics || r->child_signal)
 		return RL_VERDICT_PANIC;
 	if (r->reports[RL_CHECK_SEND])
 		return RL_VERDICT_SEND;
 	if (r->reports[RL_CHECK_SYNC])
 		return RL_VERDICT_SYNC;
-	if (r->reports[RL_CHECK_USE_AFTER_FREE] || r->lost)
+	if (r->reports[RL_CHECK_USE_AFTER_FREE] || r->lost || r->sim.races)
 		return RL_VERDICT_RACE;
 	if (r->leaked)
 		return RL_VERDICT_LEAK;
@@ -382,10 +512,44 @@ struct main_arg {
 	int status;
 };
 
+static rl_probe_schedule probe_schedule(enum rl_wl_schedule s)
+{
+	return s == RL_WL_SCHED_RANDOM ? RL_SCHEDULE_RANDOM : s == RL_WL_SCHED_PCT ? RL_SCHEDULE_PCT : RL_SCHEDULE_NONE;
+}
+
 static void *workload_main(void *arg)
 {
 	struct main_arg *a = arg;
-	a->status = a->w->run(a->p, a->r);
+	const struct rl_workload_params *p = a->p;
+	bool sim = sim_on(p);
+	if (sim) {
+		rl_probe_config cfg = {
+			.detect = p->detect,
+			.schedule = probe_schedule(p->schedule),
+			.seed = p->seed,
+			.pct_depth = p->pct_depth,
+			.pct_steps = p->pct_steps,
+			.max_steps = p->max_steps,
+			.trace = p->trace,
+			.main_name = "main",
+		};
+		int err = rl_probe_attach(&cfg);
+		if (err) {
+			a->status = rl__wl_fail(a->r, err, "cannot attach racelab's detector/scheduler: %s", rl_strerror(err));
+			return NULL;
+		}
+		serialised = sim_scheduled(p);
+		a->r->sim.on = true;
+	}
+	a->status = a->w->run(p, a->r);
+	if (sim) {
+		int err = rl_probe_detach();
+		serialised = false;
+		if (err) /* a worker still runs: the workload did not join it (a bug) */
+			RL_FATAL("%s: probe session still busy after the workload returned (%s)", a->w->name,
+				 rl_strerror(err));
+		sim_collect(a->r);
+	}
 	return NULL;
 }
 
@@ -565,9 +729,16 @@ int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params
 		r->error = RL_EINVAL;
 		return RL_EINVAL;
 	}
-	struct rl_workload_params q = *p;
-	q.threads = p->threads ? p->threads : w->threads;
-	q.iters = p->iters ? p->iters : w->iters;
+	struct rl_workload_params q;
+	rl_workload_resolve(w, p, &q);
+	if (q.trace && ((w->flags & RL_WF_ISOLATE) || q.check == RL_CHECK_ABORT))
+		q.trace = false; /* the child's trace would die with it */
+	r->sim.detect = q.detect;
+	r->sim.schedule = q.schedule;
+	r->sim.seed = q.seed;
+	r->sim.pct_depth = q.pct_depth;
+	r->sim.pct_steps = q.pct_steps;
+	r->sim.max_steps = q.max_steps;
 	r->threads = q.threads;
 	r->iters = q.iters;
 	r->stack = q.stack ? q.stack : rl_thread_default_stack_size();

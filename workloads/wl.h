@@ -9,11 +9,14 @@
 #ifndef RACELAB_WL_H
 #define RACELAB_WL_H
 
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <racelab/hooks.h>
+#include <racelab/probe.h>
 #include <racelab/thread.h>
 #include <racelab/workload.h>
 
@@ -54,10 +57,111 @@ struct rl__wl_slot {
 	_Alignas(64) _Atomic int64_t v;
 };
 
+/* ---- simulation: the workload's own shared accesses --------------------------
+ *
+ * racelab's detector and scheduler see the primitives' operations through
+ * their probes. A workload's own shared data that a verdict depends on (a
+ * value under a Mutex, an atomic counter, a flag a thread waits for) goes
+ * through the helpers below: plain C accesses (or the atomic operation) when
+ * no probe is attached, the same access bracketed as a probe event while one
+ * is. @kind names the object in Rust's words ("Mutex<i64> value",
+ * "AtomicI64"): a report's Rust rule follows its first word. @site is the
+ * call site as reports print it: RL_WL_SITE("what").
+ */
+#define RL_WL_STR_(x) #x
+#define RL_WL_STR(x) RL_WL_STR_(x)
+/* "workloads/wl_rc.c:152 (what)": a call site for probe events and reports. */
+#define RL_WL_SITE(what) (__FILE__ ":" RL_WL_STR(__LINE__) " (" what ")")
+
+/* True while the workload runs under racelab's scheduler (one thread at a time). */
+bool rl__wl_scheduled(void);
+
+int64_t rl__wl_read_probed(const int64_t *p, const char *kind, const char *op, const char *site);
+void rl__wl_write_probed(int64_t *p, int64_t v, const char *kind, const char *op, const char *site);
+int64_t rl__wl_fetch_add_probed(_Atomic int64_t *p, int64_t d, memory_order mo, const char *kind,
+				const char *op, const char *site);
+int rl__wl_load_probed(const atomic_int *p, memory_order mo, const char *kind, const char *op, const char *site);
+void rl__wl_store_probed(atomic_int *p, int v, memory_order mo, const char *kind, const char *op,
+			 const char *site);
+void rl__wl_yield_probed(const char *op, const char *site);
+void rl__wl_mem_probed(rl_probe_op op, void *addr, size_t size, const char *kind, const char *name,
+		       const char *site);
+
+/* A plain (non-atomic) load of shared data: a probe READ while probes are on. */
+static inline int64_t rl__wl_read(const int64_t *p, const char *kind, const char *op, const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		return rl__wl_read_probed(p, kind, op, site);
+	return *(const volatile int64_t *)p;
+}
+
+/* A plain store to shared data: a probe WRITE while probes are on. */
+static inline void rl__wl_write(int64_t *p, int64_t v, const char *kind, const char *op, const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		rl__wl_write_probed(p, v, kind, op, site);
+	else
+		*(volatile int64_t *)p = v;
+}
+
+/* atomic fetch_add: a probe RMW with @mo while probes are on. Return: the old value. */
+static inline int64_t rl__wl_fetch_add(_Atomic int64_t *p, int64_t d, memory_order mo, const char *kind,
+				       const char *op, const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		return rl__wl_fetch_add_probed(p, d, mo, kind, op, site);
+	return atomic_fetch_add_explicit(p, d, mo);
+}
+
+/* An atomic load / store of an int flag: a probe LOAD / STORE with @mo while probes are on. */
+static inline int rl__wl_load(const atomic_int *p, memory_order mo, const char *kind, const char *op,
+			      const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		return rl__wl_load_probed(p, mo, kind, op, site);
+	return atomic_load_explicit(p, mo);
+}
+
+static inline void rl__wl_store(atomic_int *p, int v, memory_order mo, const char *kind, const char *op,
+				const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		rl__wl_store_probed(p, v, mo, kind, op, site);
+	else
+		atomic_store_explicit(p, v, mo);
+}
+
+/*
+ * One turn of a wait loop: under probes an RL_PROBE_YIELD (a scheduling point
+ * that lets the awaited thread run; PCT lowers the spinner), otherwise
+ * sched_yield().
+ */
+static inline void rl__wl_spin(const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		rl__wl_yield_probed("spin_loop", site);
+	else
+		sched_yield();
+}
+
+/* Memory a workload allocates (ALLOC) or frees (FREE) itself, while probes are on. */
+static inline void rl__wl_alloc(void *addr, size_t size, const char *kind, const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		rl__wl_mem_probed(RL_PROBE_ALLOC, addr, size, kind, "malloc", site);
+}
+
+static inline void rl__wl_free(void *addr, size_t size, const char *kind, const char *site)
+{
+	if (RL_UNLIKELY(rl__probe_active))
+		rl__wl_mem_probed(RL_PROBE_FREE, addr, size, kind, "free", site);
+}
+
 /* The catalog's functions, one file per family. */
 rl_workload_fn rl__wl_stack_overflow, rl__wl_stack_lazy, rl__wl_false_sharing;
 rl_workload_fn rl__wl_rc_single, rl__wl_rc_send, rl__wl_rc_cycle, rl__wl_rc_weak;
 rl_workload_fn rl__wl_arc_clone, rl__wl_arc_cell, rl__wl_arc_mutex, rl__wl_arc_atomic;
 rl_workload_fn rl__wl_mutex_poison, rl__wl_rcu_config;
+rl_workload_fn rl__wl_masked_race, rl__wl_masked_race_fixed;
 
 #endif

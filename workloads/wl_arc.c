@@ -70,10 +70,13 @@ static void clone_body(void *arg, unsigned i)
 	struct arc_ctx *c = arg;
 	rl_arc *mine = c->mine[i];
 	uint64_t n = 0;
+	rl_probe_site_set(RL_WL_SITE("worker: drop(mine.clone())"));
 	for (; n < c->iters && !rl_workload_stopping(); n++)
 		rl_arc_drop(rl_arc_clone(mine));
 	c->done[i] = n;
+	rl_probe_site_set(RL_WL_SITE("worker: drop(mine)"));
 	rl_arc_drop(mine);
+	rl_probe_site_set(NULL);
 }
 
 int rl__wl_arc_clone(const struct rl_workload_params *p, struct rl_workload_result *r)
@@ -114,10 +117,13 @@ static void cell_body(void *arg, unsigned i)
 	rl_arc *mine = c->mine[i];
 	rl_cell *cell = rl_arc_get(mine);
 	uint64_t n = 0;
+	rl_probe_site_set(RL_WL_SITE("worker: cell.set(cell.get() + 1)"));
 	for (; n < c->iters && !rl_workload_stopping(); n++)
 		rl_cell_add(cell, 1); /* the Sync violation: a shared, non-atomic update */
 	c->done[i] = n;
+	rl_probe_site_set(RL_WL_SITE("worker: drop(mine)"));
 	rl_arc_drop(mine);
+	rl_probe_site_set(NULL);
 }
 
 int rl__wl_arc_cell(const struct rl_workload_params *p, struct rl_workload_result *r)
@@ -133,7 +139,9 @@ int rl__wl_arc_cell(const struct rl_workload_params *p, struct rl_workload_resul
 	err = rl__wl_team_run(n, p->stack, cell_body, &c, r);
 	uint64_t ops = total(&c, n);
 	arc_ctx_fini(&c, n, err == RL_OK);
+	rl_probe_site_set(RL_WL_SITE("main: cell.get() after the joins"));
 	int64_t value = rl_cell_get(rl_arc_get(a));
+	rl_probe_site_set(NULL);
 	rl_arc_drop(a);
 	rl__wl_counts(r, "increments", (int64_t)ops, value);
 	double pct = ops ? 100.0 * (double)r->lost / (double)ops : 0;
@@ -154,11 +162,12 @@ static void atomic_body(void *arg, unsigned i)
 {
 	struct arc_ctx *c = arg;
 	rl_arc *mine = c->mine[i];
-	atomic_llong *v = rl_arc_get(mine);
+	_Atomic int64_t *v = rl_arc_get(mine);
 	uint64_t n = 0;
 	for (; n < c->iters && !rl_workload_stopping(); n++)
 		/* Relaxed: only the count matters; the joins publish it to main. */
-		atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
+		rl__wl_fetch_add(v, 1, memory_order_relaxed, "AtomicI64", "atomic_body",
+				 RL_WL_SITE("counter.fetch_add(1, Relaxed)"));
 	c->done[i] = n;
 	rl_arc_drop(mine);
 }
@@ -166,9 +175,9 @@ static void atomic_body(void *arg, unsigned i)
 int rl__wl_arc_atomic(const struct rl_workload_params *p, struct rl_workload_result *r)
 {
 	unsigned n = (unsigned)p->threads;
-	rl_arc *a = rl_arc_new(sizeof(atomic_llong), NULL);
+	rl_arc *a = rl_arc_new(sizeof(_Atomic int64_t), NULL);
 	if (a)
-		atomic_init((atomic_llong *)rl_arc_get(a), 0);
+		atomic_init((_Atomic int64_t *)rl_arc_get(a), 0);
 	struct arc_ctx c;
 	int err = arc_ctx_init(&c, a, n, p->iters, r);
 	if (err)
@@ -179,7 +188,7 @@ int rl__wl_arc_atomic(const struct rl_workload_params *p, struct rl_workload_res
 	uint64_t ops = total(&c, n);
 	arc_ctx_fini(&c, n, err == RL_OK);
 	/* Relaxed: the joins ordered every increment before this load. */
-	long long value = atomic_load_explicit((atomic_llong *)rl_arc_get(a), memory_order_relaxed);
+	long long value = atomic_load_explicit((_Atomic int64_t *)rl_arc_get(a), memory_order_relaxed);
 	rl_arc_drop(a);
 	rl__wl_counts(r, "increments", (int64_t)ops, value);
 	rl__wl_measure(r, "ns_per_op", "time per increment (all threads)", ops ? secs * 1e9 / (double)ops : 0, "ns/op");

@@ -63,15 +63,33 @@ static void mx_fini(struct mx_ctx *c, unsigned n, bool workers_ran)
 	free(c->late);
 }
 
+static const char VALUE[] = "Mutex<i64> value";
+
+/* *v += 1 on the value behind a held guard (probe READ + WRITE while probes are on). */
+static void bump(int64_t *v, const char *site)
+{
+	rl__wl_write(v, rl__wl_read(v, VALUE, "increment", site) + 1, VALUE, "increment", site);
+}
+
 /* One locked increment. Return: the lock status (RL_OK or RL_POISONED). */
 static int increment(rl_mutex *m)
 {
 	rl_mutex_guard g;
 	int st = rl_mutex_lock(m, &g);
-	int64_t *v = rl_mutex_guard_get(&g);
-	++*v;
+	bump(rl_mutex_guard_get(&g), RL_WL_SITE("*counter.lock() += 1"));
 	rl_mutex_guard_drop(&g);
 	return st;
+}
+
+/* The value, read by main after the joins under the lock. */
+static int64_t final_value(rl_mutex *m, int *st)
+{
+	rl_mutex_guard g;
+	*st = rl_mutex_lock(m, &g);
+	int64_t v = rl__wl_read(rl_mutex_guard_get(&g), VALUE, "final_value",
+				RL_WL_SITE("*counter.lock() after the joins"));
+	rl_mutex_guard_drop(&g);
+	return v;
 }
 
 /* ---- arc-mutex ----------------------------------------------------------- */
@@ -103,10 +121,8 @@ int rl__wl_arc_mutex(const struct rl_workload_params *p, struct rl_workload_resu
 		ops += c.done[i], poisoned += c.poisoned[i];
 	mx_fini(&c, n, err == RL_OK);
 
-	rl_mutex_guard g;
-	rl_mutex_lock(rl_arc_get(a), &g);
-	int64_t value = *(int64_t *)rl_mutex_guard_get(&g);
-	rl_mutex_guard_drop(&g);
+	int st;
+	int64_t value = final_value(rl_arc_get(a), &st);
 	rl_arc_drop(a);
 	rl__wl_counts(r, "increments", (int64_t)ops, value);
 	r->invariant_held = r->invariant_held && poisoned == 0;
@@ -129,11 +145,12 @@ static void poison_body(void *arg, unsigned i)
 			increment(m);
 		rl_mutex_guard g;
 		rl_mutex_lock(m, &g);
-		++*(int64_t *)rl_mutex_guard_get(&g);
+		bump(rl_mutex_guard_get(&g), RL_WL_SITE("*counter.lock() += 1, then panic"));
 		c->done[i] = n + 1;
 		/* Release: pairs with the others' acquire; they lock only after this,
 		 * so their lock waits for the panic's unlock (poisoned). */
-		atomic_store_explicit(&c->panicking, 1, memory_order_release);
+		rl__wl_store(&c->panicking, 1, memory_order_release, "AtomicBool", "poison_body",
+			     RL_WL_SITE("panicking.store(true, Release)"));
 		/* Our handle goes with the thread: drop it before unwinding (the
 		 * guard is dropped by the panic: it poisons and unlocks). */
 		rl_arc_drop(c->mine[i]);
@@ -142,8 +159,9 @@ static void poison_body(void *arg, unsigned i)
 	for (; n < half && !rl_workload_stopping(); n++)
 		c->poisoned[i] += increment(m) == RL_POISONED;
 	/* Acquire: pairs with worker-1's release above. */
-	while (!atomic_load_explicit(&c->panicking, memory_order_acquire))
-		sched_yield();
+	while (!rl__wl_load(&c->panicking, memory_order_acquire, "AtomicBool", "poison_body",
+			    RL_WL_SITE("panicking.load(Acquire)")))
+		rl__wl_spin(RL_WL_SITE("wait for worker-1's panic"));
 	for (; n < c->iters && !rl_workload_stopping(); n++) {
 		int st = increment(m);
 		c->poisoned[i] += st == RL_POISONED;
@@ -174,10 +192,8 @@ int rl__wl_mutex_poison(const struct rl_workload_params *p, struct rl_workload_r
 
 	rl_mutex *m = rl_arc_get(a);
 	bool was_poisoned = rl_mutex_is_poisoned(m);
-	rl_mutex_guard g;
-	int st = rl_mutex_lock(m, &g);
-	int64_t value = *(int64_t *)rl_mutex_guard_get(&g);
-	rl_mutex_guard_drop(&g);
+	int st;
+	int64_t value = final_value(m, &st);
 	rl_arc_drop(a);
 
 	rl__wl_counts(r, "increments", (int64_t)ops, value);

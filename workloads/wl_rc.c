@@ -114,14 +114,19 @@ static void send_body(void *arg, unsigned i)
 	_Atomic int64_t *held = &c->held[i].v;
 	uint64_t n = 0;
 	for (; n < c->iters && !rl_workload_stopping(); n++) {
+		/* Call sites for racelab's detector (a thread-local store). */
+		rl_probe_site_set(RL_WL_SITE("worker: let tmp = mine.clone()"));
 		rl_rc *tmp = rl_rc_clone(mine); /* the Send violation: a foreign clone */
 		atomic_store_explicit(held, 2, memory_order_relaxed);
 		atomic_store_explicit(held, 1, memory_order_relaxed);
+		rl_probe_site_set(RL_WL_SITE("worker: drop(tmp)"));
 		rl_rc_drop(tmp);
 	}
 	c->done[i] = n;
 	atomic_store_explicit(held, 0, memory_order_relaxed);
+	rl_probe_site_set(RL_WL_SITE("worker: drop(mine)"));
 	rl_rc_drop(mine);
+	rl_probe_site_set(NULL);
 }
 
 int rl__wl_rc_send(const struct rl_workload_params *p, struct rl_workload_result *r)
@@ -142,8 +147,10 @@ int rl__wl_rc_send(const struct rl_workload_params *p, struct rl_workload_result
 		atomic_init(&c.held[i].v, 1);
 	/* let mine = rc.clone(); thread::spawn(move || ...): the clone is made
 	 * here, on the owner; the worker only uses (and finally drops) it. */
+	rl_probe_site_set(RL_WL_SITE("main: let mine = rc.clone()"));
 	for (unsigned i = 0; i < n; i++)
 		c.mine[i] = rl_rc_clone(rc);
+	rl_probe_site_set(RL_WL_SITE("main: after the joins"));
 	rl_check_set_live_fn(send_live, &c);
 
 	if ((err = rl__wl_team_run(n, p->stack, send_body, &c, r)) != RL_OK) {
@@ -160,6 +167,7 @@ int rl__wl_rc_send(const struct rl_workload_params *p, struct rl_workload_result
 	size_t strong = early ? 0 : rl_rc_strong_count(rc);
 	rl__wl_counts(r, "references", 1, (int64_t)strong);
 	int64_t drift = (int64_t)strong - 1;
+	rl_probe_site_set(NULL);
 	r->lost = drift < 0 ? -drift : drift;
 	rl__wl_measure(r, "updates", "count updates attempted by workers", (double)(2 * ops + n), "");
 	rl__wl_measure(r, "strong_after_join", "strong count after join", (double)strong, "");

@@ -8,6 +8,11 @@
  * before it is published, never after). Freed versions are filled with a
  * pattern first, so a reader that kept one past its grace period would see a
  * torn version (and ASan a use after free).
+ *
+ * Under racelab's detector the version field is a probed plain location: the
+ * writer's initialisation, each reader's read and the free are checked
+ * against the publish -> dereference and read-unlock -> grace-period edges,
+ * so a reader that kept a version past its grace period would be reported.
  */
 #include <sched.h>
 #include <stdatomic.h>
@@ -29,11 +34,14 @@ struct config {
 	atomic_llong *freed;  /* the workload's count of freed versions */
 };
 
+static const char CONFIG[] = "Config";
+
 static void config_free(void *value)
 {
 	struct config *cfg = value;
 	/* Relaxed: read after the joins. */
 	atomic_fetch_add_explicit(cfg->freed, 1, memory_order_relaxed);
+	rl__wl_free(cfg, sizeof *cfg, CONFIG, RL_WL_SITE("drop(old config) after the grace period"));
 	memset(cfg, 0xdd, sizeof *cfg);
 	free(cfg);
 }
@@ -43,7 +51,9 @@ static struct config *config_new(uint64_t version, atomic_llong *freed)
 	struct config *cfg = malloc(sizeof *cfg);
 	if (!cfg)
 		return NULL;
-	cfg->version = version;
+	rl__wl_alloc(cfg, sizeof *cfg, CONFIG, RL_WL_SITE("Box::new(Config { .. })"));
+	rl__wl_write((int64_t *)&cfg->version, (int64_t)version, CONFIG, "config_new",
+		     RL_WL_SITE("Box::new(Config { version, .. })"));
 	cfg->timeout_ms = (int64_t)(100 + version % 900);
 	cfg->retries = cfg->timeout_ms / 10 + (int64_t)version;
 	cfg->checksum = version ^ (uint64_t)cfg->timeout_ms ^ (uint64_t)cfg->retries;
@@ -79,24 +89,31 @@ static void rcu_body(void *arg, unsigned i)
 				break;
 			}
 			rl_rcu_cell_store(&c->cell, cfg); /* publish; free the old one after a grace period */
-			/* Configuration changes are rare next to reads: one every 100 us. */
-			nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
+			/* Configuration changes are rare next to reads: one every 100 us
+			 * (under the scheduler, a turn for the readers instead). */
+			if (rl__wl_scheduled())
+				rl__wl_spin(RL_WL_SITE("between versions"));
+			else
+				nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
 		}
 		c->published = v - 1;
 		/* Release: the readers stop after their next read. */
-		atomic_store_explicit(&c->writer_done, 1, memory_order_release);
+		rl__wl_store(&c->writer_done, 1, memory_order_release, "AtomicBool", "writer",
+			     RL_WL_SITE("done.store(true, Release)"));
 		return;
 	}
 	uint64_t last = 0;
 	for (;;) {
 		/* Acquire: pairs with the writer's release; after seeing it, one more
 		 * read sees the last version. */
-		bool done = atomic_load_explicit(&c->writer_done, memory_order_acquire);
+		bool done = rl__wl_load(&c->writer_done, memory_order_acquire, "AtomicBool", "reader",
+					RL_WL_SITE("done.load(Acquire)"));
 		rl_rcu_guard g;
 		rl_rcu_pin(&g);
 		const struct config *cfg = rl_rcu_cell_load(&c->cell, &g);
 		if (cfg) {
 			c->reads[i]++;
+			rl__wl_read((const int64_t *)&cfg->version, CONFIG, "reader", RL_WL_SITE("config.version"));
 			if (!whole(cfg))
 				c->torn[i]++;
 			else if (cfg->version < last)
@@ -111,7 +128,9 @@ static void rcu_body(void *arg, unsigned i)
 		 * then, outside the read-side section, so that a reader preempted
 		 * inside one does not hold up the writer's grace period when there
 		 * are more threads than cores. */
-		if ((c->reads[i] & 255) == 0)
+		if (rl__wl_scheduled())
+			rl__wl_spin(RL_WL_SITE("between requests"));
+		else if ((c->reads[i] & 255) == 0)
 			sched_yield();
 	}
 }

@@ -17,6 +17,18 @@
  *
  * A result is plain data (no pointers), so it can be copied across fork().
  *
+ * Simulation (--detect, --schedule; probe.h). A run can be watched by
+ * racelab's happens-before detector and/or serialised by its deterministic
+ * scheduler: the runner attaches a probe session on the runtime "main" thread
+ * before the workload starts and detaches it after the workload joined its
+ * threads, then copies the statistics and the reports into r->sim. Detector
+ * race reports make the verdict `race` unless the owner checks already made
+ * it send-violation or sync-violation (those are the same data races, caught
+ * earlier and named by Rust's rule); a deadlock found by the scheduler makes
+ * it `deadlock`. Under the scheduler every probe is a scheduling point, so
+ * workloads run their small sim_iters by default. The same seed gives the same
+ * interleaving, the same reports and the same counts.
+ *
  * Synchronisation: one run at a time per process; rl_workload_stop() may be
  * called from a signal handler at any time.
  */
@@ -27,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <racelab/check.h>
+#include <racelab/probe.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -35,16 +48,18 @@ extern "C" {
 /* What a run showed, most severe first (rl_workload_run() picks the first that applies). */
 enum rl_verdict {
 	RL_VERDICT_OVERFLOW = 0, /* a thread overflowed its stack */
+	RL_VERDICT_DEADLOCK,     /* the scheduler found that no thread could run */
 	RL_VERDICT_PANIC,        /* a thread panicked (or the run died of a signal) */
 	RL_VERDICT_SEND,         /* owner checks: a !Send value used on another thread */
 	RL_VERDICT_SYNC,         /* owner checks: a !Sync value shared between threads */
-	RL_VERDICT_RACE,         /* the invariant broke (lost updates, use after free) */
+	RL_VERDICT_RACE,         /* the invariant broke (lost updates, use after free), or the
+	                          * happens-before detector reported a data race */
 	RL_VERDICT_LEAK,         /* objects still alive at the end */
 	RL_VERDICT_CLEAN,        /* none of the above */
 	RL_VERDICT_COUNT,
 };
 
-/* "overflow", "panic", "send-violation", "sync-violation", "race", "leak", "clean". */
+/* "overflow", "deadlock", "panic", "send-violation", "sync-violation", "race", "leak", "clean". */
 const char *rl_verdict_name(enum rl_verdict v);
 
 /**
@@ -75,7 +90,29 @@ enum {
 enum {
 	RL_WF_RACY = 1u << 0,    /* shares !Send/!Sync objects: run with the quarantine on */
 	RL_WF_ISOLATE = 1u << 1, /* ends the process on purpose: run in a forked child */
+	RL_WF_NO_SCHEDULE = 1u << 2, /* measures time or memory, or blocks outside the probes
+	                              * (condition variables): not under the scheduler */
+	RL_WF_SIMULATE = 1u << 3, /* its race shows only in some interleavings: by default it
+	                           * runs under the scheduler (RL_WL_SIM_SCHEDULE, seed
+	                           * RL_WL_SIM_SEED) with the detector on */
 };
+
+/* Who interleaves the threads of a run (--schedule). */
+enum rl_wl_schedule {
+	RL_WL_SCHED_DEFAULT = 0, /* the OS; for RL_WF_SIMULATE workloads the scheduler */
+	RL_WL_SCHED_OS,          /* threads run in parallel, as the OS schedules them */
+	RL_WL_SCHED_RANDOM,      /* racelab's scheduler, one thread at a time, random */
+	RL_WL_SCHED_PCT,         /* racelab's scheduler, PCT priorities */
+};
+
+/* The default run of an RL_WF_SIMULATE workload. */
+#define RL_WL_SIM_SCHEDULE RL_WL_SCHED_RANDOM
+#define RL_WL_SIM_SEED 1
+/* Scheduling points after which a run stops being serialised (livelock guard). */
+#define RL_WL_MAX_STEPS 2000000
+
+/* "default", "os", "random", "pct". */
+const char *rl_wl_schedule_name(enum rl_wl_schedule s);
 
 struct rl_workload_params {
 	uint64_t threads;        /* 0: the workload's default */
@@ -84,6 +121,15 @@ struct rl_workload_params {
 	size_t main_stack;       /* the runtime "main" thread; 0: RL_MAIN_STACK_SIZE */
 	enum rl_check_mode check;
 	bool capture_stderr;     /* keep the run's stderr in the result instead of printing it */
+	/* Simulation (all zero: a plain run). */
+	bool detect;             /* --detect hb: racelab's happens-before detector */
+	enum rl_wl_schedule schedule; /* --schedule */
+	uint64_t seed;           /* the scheduler's seed (--seed) */
+	unsigned pct_depth;      /* PCT's bug depth d (--pct-depth); 0: 3 */
+	uint64_t pct_steps;      /* PCT's k, the expected scheduling points of a run; 0: 1000 */
+	uint64_t max_steps;      /* 0: RL_WL_MAX_STEPS */
+	bool trace;              /* record the interleaving: rl_probe_trace_*() after the run
+	                          * (in-process runs only; not in a forked child) */
 };
 
 #define RL_WL_TEXT 192
@@ -91,6 +137,8 @@ struct rl_workload_params {
 #define RL_WL_MAX_MEASURES 12
 #define RL_WL_MAX_NOTES 6
 #define RL_WL_STDERR 2048
+#define RL_WL_MAX_SIM_REPORTS 4
+#define RL_WL_SIM_REPORT 1280
 
 /* One figure beside the invariant: packed vs padded ns/op, touched bytes, ... */
 struct rl_measure {
@@ -98,6 +146,29 @@ struct rl_measure {
 	char label[48]; /* for people */
 	double value;
 	char unit[16];  /* "ns/op", "bytes", "" */
+};
+
+/* What racelab's detector and scheduler saw (all zero for a plain run). */
+struct rl_sim_result {
+	bool on;                 /* a probe session watched the run */
+	bool detect;             /* the happens-before detector ran */
+	enum rl_wl_schedule schedule; /* RL_WL_SCHED_OS, _RANDOM or _PCT (resolved) */
+	uint64_t seed;
+	unsigned pct_depth;      /* resolved (3 by default) */
+	uint64_t pct_steps;
+	uint64_t max_steps;
+	uint64_t events;         /* probe events */
+	uint64_t steps;          /* scheduling points */
+	uint64_t switches;       /* hand-offs between threads */
+	unsigned threads;        /* probed threads, the runtime main thread included */
+	uint64_t races;          /* distinct race reports */
+	uint64_t race_events;    /* racy accesses before deduplication */
+	bool deadlock;           /* the scheduler found no thread could run */
+	bool step_limit;         /* max_steps reached: the rest of the run was not serialised */
+	bool thread_limit;       /* more than RL_PROBE_MAX_THREADS threads: some unchecked */
+	unsigned nreports;       /* reports kept below (races and the deadlock, in order found) */
+	uint64_t nreports_all;
+	char reports[RL_WL_MAX_SIM_REPORTS][RL_WL_SIM_REPORT]; /* as printed, several lines */
 };
 
 struct rl_workload_result {
@@ -130,6 +201,7 @@ struct rl_workload_result {
 	int error;               /* RL_OK, or why the workload could not run (RL_EAGAIN, ...) */
 	char error_text[RL_WL_TEXT];
 	char captured[RL_WL_STDERR]; /* stderr of the run, when captured (truncated) */
+	struct rl_sim_result sim;
 	enum rl_verdict verdict;
 };
 
@@ -146,6 +218,8 @@ struct rl_workload {
 	unsigned uses;           /* RL_WP_* */
 	unsigned flags;          /* RL_WF_* */
 	uint64_t threads, iters; /* defaults */
+	uint64_t sim_iters;      /* default iterations when probes are on (each is a scheduling
+	                          * point); 0: iters */
 	const char *iters_unit;  /* what --iters counts ("frames", "versions"); NULL: "iterations" */
 	rl_workload_fn *run;     /* runs on the runtime "main" thread */
 };
@@ -191,6 +265,17 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
  */
 int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params *p,
 		    struct rl_workload_result *r);
+
+/**
+ * rl_workload_resolve() - the parameters a run of @w with @p really uses.
+ * @out: @p with defaults filled in: threads, iterations (sim_iters when probes
+ *       are on), the schedule (RL_WF_SIMULATE workloads: RL_WL_SIM_SCHEDULE,
+ *       seed RL_WL_SIM_SEED and the detector, unless a schedule was given),
+ *       PCT depth and max_steps. rl_workload_run() runs exactly these, so a
+ *       command line built from @out replays the run.
+ */
+void rl_workload_resolve(const struct rl_workload *w, const struct rl_workload_params *p,
+			 struct rl_workload_params *out);
 
 /*
  * Ctrl-C. rl_workload_stop() asks the running workload to end early with what

@@ -1,0 +1,473 @@
+/* cmd_explore.c — `racelab explore NAME`: schedules until the first bug.
+ *
+ * Runs the workload under racelab's deterministic scheduler with the
+ * happens-before detector, seed after seed (S, S+1, ...), until a run shows a
+ * violation — a data race report, a lost update or stale read (the
+ * workload's invariant), a use after free, a deadlock — or N schedules went
+ * by. Then it prints how many schedules that took beside PCT's guarantee
+ * (rl_probe_pct_runs: n threads, k scheduling points, depth d), the first
+ * report, the shortest slice of the interleaving that shows the first lost
+ * update (a thread's read and write of a location with another thread's
+ * write in between) or else the racing accesses with the synchronisation
+ * between them, and the command line that replays the run.
+ *
+ * Under PCT each run after the first draws its change points in [1, k] with
+ * k = the previous run's scheduling points (Burckhardt et al.'s k), so the
+ * depth-d bound applies to runs of that length. The sequence of runs is a
+ * function of the start seed: exploring twice gives the same answer.
+ *
+ * Exit status: 3 a violation was found, 0 none in N schedules, 2 bad usage,
+ * 1 the workload could not run, 130 interrupted.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <racelab/parse.h>
+#include <racelab/probe.h>
+#include <racelab/status.h>
+#include <racelab/workload.h>
+
+#include "cli.h"
+
+static const char explore_usage[] =
+	"usage: racelab explore NAME [--schedules N] [--strategy random|pct] [--seed S]\n"
+	"                            [--pct-depth D] [--threads N] [--iters N] [--stack SIZE]\n"
+	"                            [--check report|off] [--json]\n"
+	"\n"
+	"Runs NAME under racelab's deterministic scheduler with its happens-before detector,\n"
+	"one seed after the other, until the first violation (a data race, a lost update, a\n"
+	"use after free, a deadlock) or N schedules. Prints the schedules it took beside\n"
+	"PCT's bound, the first report, the shortest interleaving that shows the first lost\n"
+	"update, and the command line that replays the run.\n"
+	"  --schedules N     at most N schedules (default 100)\n"
+	"  --strategy S      pct (default: random priorities, D-1 change points) or random\n"
+	"  --seed S          the first seed (default 1); run k uses seed S+k-1\n"
+	"  --pct-depth D     PCT's bug depth (default 3)\n"
+	"  --threads, --iters, --stack, --check  as for racelab run (iterations default to the\n"
+	"                    workload's small simulation count)\n"
+	"  --json            one JSON object instead of the text\n"
+	"Exit status: 3 a violation was found, 0 none, 2 bad usage, 1 could not run,\n"
+	"130 interrupted.\n";
+
+/* The probability target of the bound printed beside the result. */
+#define CONFIDENCE 0.95
+
+static bool violation(const struct rl_workload_result *r)
+{
+	return r->sim.races || r->sim.deadlock || r->lost || r->reports[RL_CHECK_USE_AFTER_FREE] ||
+	       r->verdict == RL_VERDICT_RACE || r->verdict == RL_VERDICT_DEADLOCK;
+}
+
+/* What a run showed, in a few words. */
+static void describe(char *buf, size_t len, const struct rl_workload_result *r)
+{
+	size_t at = 0;
+	buf[0] = '\0';
+#define ADD(...)                                                                       \
+	do {                                                                           \
+		if (at < len) {                                                        \
+			int n_ = snprintf(buf + at, len - at, __VA_ARGS__);            \
+			if (n_ > 0)                                                    \
+				at += (size_t)n_;                                      \
+		}                                                                      \
+	} while (0)
+	if (r->sim.deadlock)
+		ADD("deadlock");
+	if (r->sim.races)
+		ADD("%s%llu data race%s", at ? ", " : "", (unsigned long long)r->sim.races, r->sim.races == 1 ? "" : "s");
+	if (r->lost)
+		ADD("%s%s: expected %lld, observed %lld (lost %lld)", at ? ", " : "", r->unit, (long long)r->expected,
+		    (long long)r->observed, (long long)r->lost);
+	if (r->reports[RL_CHECK_USE_AFTER_FREE])
+		ADD("%suse after free", at ? ", " : "");
+	if (!at)
+		ADD("no violation");
+#undef ADD
+}
+
+static bool is_sync_op(unsigned op)
+{
+	switch (op) {
+	case RL_PROBE_LOCK:
+	case RL_PROBE_TRYLOCK:
+	case RL_PROBE_UNLOCK:
+	case RL_PROBE_RCU_PUBLISH:
+	case RL_PROBE_RCU_DEREF:
+	case RL_PROBE_RCU_SYNC:
+	case RL_PROBE_SPAWN:
+	case RL_PROBE_START:
+	case RL_PROBE_EXIT:
+	case RL_PROBE_JOIN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* One line of the interleaving, without trailing blanks. */
+static void trace_line(FILE *out, size_t i, const char *mark)
+{
+	char line[512];
+	rl_probe_trace_format(rl_probe_trace_at(i), line, sizeof line);
+	size_t n = strlen(line);
+	while (n && line[n - 1] == ' ')
+		line[--n] = '\0';
+	fprintf(out, "  %s%s\n", line, mark);
+}
+
+struct slice {
+	size_t from, to;   /* trace indices, inclusive */
+	uint32_t obj;      /* the object whose accesses it shows */
+	size_t lost_at;    /* lost update: the overwriting write; else SIZE_MAX */
+	size_t other;      /* lost update: the write it overwrote */
+	bool found;
+};
+
+/*
+ * The first lost update: thread A reads L, another thread writes L, then A
+ * writes L — A's write is computed from the value before the other write,
+ * which is lost. Return the slice from the first of the involved accesses to
+ * A's write.
+ */
+static struct slice first_lost_update(void)
+{
+	struct slice s = {.lost_at = SIZE_MAX};
+	size_t n = rl_probe_trace_len();
+	for (size_t w = 0; w < n; w++) {
+		const rl_probe_trace_rec *a = rl_probe_trace_at(w);
+		if (a->op != RL_PROBE_WRITE || !a->obj_id)
+			continue;
+		/* A's read of the same location, before any other access of A to it. */
+		size_t rd = SIZE_MAX;
+		for (size_t j = w; j-- > 0;) {
+			const rl_probe_trace_rec *x = rl_probe_trace_at(j);
+			if (x->tid == a->tid && x->obj_id == a->obj_id) {
+				if (x->op == RL_PROBE_READ)
+					rd = j;
+				break;
+			}
+		}
+		if (rd == SIZE_MAX)
+			continue;
+		/* Another thread's write in between: overwritten by A's write. */
+		size_t other = SIZE_MAX;
+		for (size_t j = rd + 1; j < w; j++) {
+			const rl_probe_trace_rec *x = rl_probe_trace_at(j);
+			if (x->obj_id == a->obj_id && x->tid != a->tid && x->op == RL_PROBE_WRITE)
+				other = j;
+		}
+		if (other == SIZE_MAX)
+			continue;
+		/* Start at the other thread's read that led to its write, if it came first. */
+		size_t from = rd;
+		const rl_probe_trace_rec *o = rl_probe_trace_at(other);
+		for (size_t j = other; j-- > 0;) {
+			const rl_probe_trace_rec *x = rl_probe_trace_at(j);
+			if (x->tid == o->tid && x->obj_id == o->obj_id) {
+				if (x->op == RL_PROBE_READ && j < from)
+					from = j;
+				break;
+			}
+		}
+		s = (struct slice){.from = from, .to = w, .obj = a->obj_id, .lost_at = w, .other = other, .found = true};
+		return s;
+	}
+	return s;
+}
+
+/* The two accesses of @rep in the trace, and what lies between them. */
+static struct slice race_slice(const rl_probe_report *rep)
+{
+	struct slice s = {.lost_at = SIZE_MAX};
+	size_t n = rl_probe_trace_len(), cur = SIZE_MAX;
+	for (size_t i = n; i-- > 0;) {
+		const rl_probe_trace_rec *x = rl_probe_trace_at(i);
+		if (x->obj_id == rep->obj_id && x->tid == rep->cur.tid && x->step == rep->step &&
+		    (x->op == RL_PROBE_READ || x->op == RL_PROBE_WRITE || x->op == RL_PROBE_FREE)) {
+			cur = i;
+			break;
+		}
+	}
+	if (cur == SIZE_MAX)
+		return s;
+	size_t prev = SIZE_MAX;
+	for (size_t i = cur; i-- > 0;) {
+		const rl_probe_trace_rec *x = rl_probe_trace_at(i);
+		if (x->obj_id == rep->obj_id && x->tid == rep->prev.tid &&
+		    (rep->prev.write ? x->op == RL_PROBE_WRITE : x->op == RL_PROBE_READ)) {
+			prev = i;
+			break;
+		}
+	}
+	if (prev == SIZE_MAX)
+		return s;
+	return (struct slice){.from = prev, .to = cur, .obj = rep->obj_id, .lost_at = SIZE_MAX, .found = true};
+}
+
+#define MAX_LINES 40
+
+static void print_slice(FILE *out, const struct slice *s)
+{
+	unsigned shown = 0, skipped = 0;
+	for (size_t i = s->from; i <= s->to; i++) {
+		const rl_probe_trace_rec *x = rl_probe_trace_at(i);
+		bool on_obj = x->obj_id == s->obj && !is_sync_op(x->op);
+		if (!on_obj && !is_sync_op(x->op))
+			continue;
+		if (shown >= MAX_LINES && i != s->to) {
+			skipped++;
+			continue;
+		}
+		const char *mark = "";
+		if (i == s->lost_at)
+			mark = "   <- overwrites the write above: that update is lost";
+		else if (s->lost_at == SIZE_MAX && (i == s->from || i == s->to))
+			mark = "   <- racing access";
+		trace_line(out, i, mark);
+		shown++;
+	}
+	if (skipped)
+		fprintf(out, "  (%u more lines of the window not shown)\n", skipped);
+}
+
+int rl_cmd_explore(int argc, char **argv)
+{
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .detect = true, .schedule = RL_WL_SCHED_PCT,
+				       .trace = true, .capture_stderr = true};
+	const char *name = NULL;
+	uint64_t schedules = 100, seed = 1;
+	bool json = false;
+	for (int i = 1; i < argc; i++) {
+		const char *v;
+		bool missing = false;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(explore_usage, stdout);
+			return RL_EXIT_CLEAN;
+		} else if (!strcmp(argv[i], "--json")) {
+			json = true;
+		} else if ((v = rl_cli_option(argc, argv, &i, "--schedules", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, 100000000, &schedules))
+				return rl_cli_usage_error("--schedules needs a whole number from 1 to 100000000, not '%s'",
+							  v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--strategy", &missing)) || missing) {
+			if (v && !strcmp(v, "pct"))
+				p.schedule = RL_WL_SCHED_PCT;
+			else if (v && !strcmp(v, "random"))
+				p.schedule = RL_WL_SCHED_RANDOM;
+			else
+				return rl_cli_usage_error("--strategy takes random or pct, not '%s'", v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--seed", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 0, UINT64_MAX, &seed))
+				return rl_cli_usage_error("--seed needs a whole number, not '%s'", v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--pct-depth", &missing)) || missing) {
+			uint64_t d;
+			if (!v || rl_parse_u64(v, 1, 64, &d))
+				return rl_cli_usage_error("--pct-depth needs a whole number from 1 to 64, not '%s'",
+							  v ? v : "");
+			p.pct_depth = (unsigned)d;
+		} else if ((v = rl_cli_option(argc, argv, &i, "--threads", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.threads))
+				return rl_cli_usage_error("--threads needs a whole number of at least 1, not '%s'", v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--iters", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.iters))
+				return rl_cli_usage_error("--iters needs a whole number of at least 1, not '%s'", v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--stack", &missing)) || missing) {
+			if (!v || rl_parse_size(v, &p.stack) || p.stack == 0)
+				return rl_cli_usage_error("--stack needs a size such as 512K or 2M, not '%s'", v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--check", &missing)) || missing) {
+			if (v && !strcmp(v, "report"))
+				p.check = RL_CHECK_REPORT;
+			else if (v && !strcmp(v, "off"))
+				p.check = RL_CHECK_OFF;
+			else
+				return rl_cli_usage_error("--check takes report or off here, not '%s'", v ? v : "");
+		} else if (argv[i][0] == '-') {
+			return rl_cli_usage_error("explore: unknown option '%s' (try 'racelab explore --help')", argv[i]);
+		} else if (!name) {
+			name = argv[i];
+		} else {
+			return rl_cli_usage_error("explore: one workload at a time ('%s' and '%s')", name, argv[i]);
+		}
+	}
+	if (!name)
+		return rl_cli_usage_error("explore: which workload? (see 'racelab list')");
+	const struct rl_workload *w = rl_workload_find(name);
+	if (!w) {
+		const char *s = rl_workload_suggest(name);
+		if (s)
+			return rl_cli_usage_error("unknown workload '%s'; did you mean '%s'? (see 'racelab list')", name, s);
+		return rl_cli_usage_error("unknown workload '%s' (see 'racelab list')", name);
+	}
+	if (p.pct_depth && p.schedule != RL_WL_SCHED_PCT)
+		return rl_cli_usage_error("--pct-depth applies to --strategy pct");
+	if (seed > UINT64_MAX - schedules)
+		return rl_cli_usage_error("--seed %llu: the seeds would wrap around", (unsigned long long)seed);
+	char why[RL_WL_TEXT];
+	if (rl_workload_check_params(w, &p, why, sizeof why))
+		return rl_cli_usage_error("%s", why);
+
+	rl_cli_catch_sigint();
+	static struct rl_workload_result r;
+	struct rl_workload_params resolved;
+	rl_workload_resolve(w, &p, &resolved);
+	if (!json) {
+		printf("racelab explore %s: %s schedules", w->name, rl_wl_schedule_name(resolved.schedule));
+		if (resolved.schedule == RL_WL_SCHED_PCT)
+			printf(" (depth %u)", resolved.pct_depth);
+		printf(" with the happens-before detector, seeds from %llu, at most %llu\n", (unsigned long long)seed,
+		       (unsigned long long)schedules);
+		fflush(stdout);
+	}
+
+	uint64_t ran = 0, prev_steps = 0, clean_from = seed, min_steps = UINT64_MAX, max_steps = 0;
+	bool found = false;
+	int err = RL_OK;
+	for (; ran < schedules && !rl_workload_stopping(); ran++) {
+		p.seed = seed + ran;
+		p.pct_steps = p.schedule == RL_WL_SCHED_PCT ? prev_steps : 0;
+		rl_workload_run(w, &p, &r);
+		if (r.error) {
+			err = r.error;
+			break;
+		}
+		prev_steps = r.sim.steps;
+		if (violation(&r)) {
+			found = true;
+			ran++;
+			break;
+		}
+		if (r.sim.steps < min_steps)
+			min_steps = r.sim.steps;
+		if (r.sim.steps > max_steps)
+			max_steps = r.sim.steps;
+		if (!json && (ran + 1) % 1000 == 0) {
+			printf("  seeds %llu..%llu: no violation\n", (unsigned long long)clean_from,
+			       (unsigned long long)(seed + ran));
+			clean_from = seed + ran + 1;
+			fflush(stdout);
+		}
+	}
+	if (err) {
+		fprintf(stderr, "racelab: %s: %s\n", w->name, r.error_text);
+		rl_probe_reset();
+		return RL_EXIT_FAILED;
+	}
+
+	uint64_t clean_to = seed + ran - (found ? 1 : 0); /* one past the last clean seed */
+	unsigned n = r.sim.threads ? r.sim.threads : 1;
+	uint64_t k = r.sim.steps ? r.sim.steps : 1;
+	unsigned d = resolved.schedule == RL_WL_SCHED_PCT ? resolved.pct_depth : 1;
+	double bound = rl_probe_pct_runs(n, k, d, 1 - CONFIDENCE);
+	char what[256], cmd[512];
+	describe(what, sizeof what, &r);
+	rl_cli_replay(cmd, sizeof cmd, w, &r);
+	struct slice lost = found ? first_lost_update() : (struct slice){0};
+	const rl_probe_report *first = NULL;
+	for (size_t i = 0; found && i < rl_probe_report_count() && !first; i++)
+		if (rl_probe_report_at(i)->kind == RL_REPORT_RACE || rl_probe_report_at(i)->kind == RL_REPORT_DEADLOCK)
+			first = rl_probe_report_at(i);
+
+	if (json) {
+		printf("{\"workload\":");
+		rl_cli_json_string(stdout, w->name);
+		printf(",\"strategy\":\"%s\",\"pct_depth\":%u,\"first_seed\":%llu,\"schedules\":%llu,\"found\":%s",
+		       rl_wl_schedule_name(resolved.schedule), resolved.pct_depth, (unsigned long long)seed,
+		       (unsigned long long)ran, found ? "true" : "false");
+		if (found) {
+			printf(",\"seed\":%llu,\"schedules_to_first_bug\":%llu,\"what\":", (unsigned long long)r.sim.seed,
+			       (unsigned long long)ran);
+			rl_cli_json_string(stdout, what);
+			printf(",\"threads\":%u,\"steps\":%llu", n, (unsigned long long)k);
+			printf(",\"pct_bound\":{\"n\":%u,\"k\":%llu,\"d\":%u,\"confidence\":%.2f,\"runs\":%.6g}", n,
+			       (unsigned long long)k, d, CONFIDENCE, bound);
+			printf(",\"report\":");
+			if (first)
+				rl_cli_json_string(stdout, first->text);
+			else
+				fputs("null", stdout);
+			printf(",\"lost_update\":");
+			if (lost.found) {
+				fputc('[', stdout);
+				bool sep = false;
+				for (size_t i = lost.from; i <= lost.to; i++) {
+					const rl_probe_trace_rec *x = rl_probe_trace_at(i);
+					if (x->obj_id != lost.obj)
+						continue;
+					char line[512];
+					rl_probe_trace_format(x, line, sizeof line);
+					if (sep)
+						fputc(',', stdout);
+					rl_cli_json_string(stdout, line);
+					sep = true;
+				}
+				fputc(']', stdout);
+			} else {
+				fputs("null", stdout);
+			}
+			printf(",\"verdict\":\"%s\",\"replay\":", rl_verdict_name(r.verdict));
+			rl_cli_json_string(stdout, cmd);
+		}
+		printf(",\"interrupted\":%s}\n", rl_workload_stopping() ? "true" : "false");
+		rl_probe_reset();
+		return found ? RL_EXIT_VIOLATION : rl_workload_stopping() ? RL_EXIT_INTERRUPTED : RL_EXIT_CLEAN;
+	}
+
+	if (clean_to - clean_from == 1)
+		printf("  seed %llu: no violation (%llu scheduling points)\n", (unsigned long long)clean_from,
+		       (unsigned long long)max_steps);
+	else if (clean_to > clean_from)
+		printf("  seeds %llu..%llu: no violation (%llu schedules, %llu-%llu scheduling points each)\n",
+		       (unsigned long long)clean_from, (unsigned long long)(clean_to - 1),
+		       (unsigned long long)(clean_to - clean_from), (unsigned long long)min_steps,
+		       (unsigned long long)max_steps);
+	if (!found) {
+		if (rl_workload_stopping())
+			printf("interrupted after %llu schedules: no violation so far\n", (unsigned long long)ran);
+		else
+			printf("no violation in %llu schedules.\n", (unsigned long long)ran);
+		if (resolved.schedule == RL_WL_SCHED_PCT)
+			printf("PCT: a depth-%u bug (n = %u threads, k = %llu scheduling points) would have been missed by "
+			       "all %llu runs with probability at most %.3g\n",
+			       d, n, (unsigned long long)k, (unsigned long long)ran, rl_probe_pct_miss(n, k, d, ran));
+		rl_probe_reset();
+		return rl_workload_stopping() ? RL_EXIT_INTERRUPTED : RL_EXIT_CLEAN;
+	}
+
+	printf("  seed %llu: %s   <- first violation\n\n", (unsigned long long)r.sim.seed, what);
+	printf("schedules to the first violation: %llu\n", (unsigned long long)ran);
+	printf("PCT's bound (Burckhardt et al. 2010): with n = %u threads and k = %llu scheduling points, each PCT run\n"
+	       "finds a depth-d bug with probability >= 1/(n*k^(d-1)); %.0f%% certainty takes n*k^(d-1)*ln(1/%.2f) runs:\n",
+	       n, (unsigned long long)k, CONFIDENCE * 100, 1 - CONFIDENCE);
+	for (unsigned dd = 1; dd <= (d > 3 ? d : 3); dd++)
+		printf("  depth %u: %.3g runs%s\n", dd, rl_probe_pct_runs(n, k, dd, 1 - CONFIDENCE),
+		       dd == d && resolved.schedule == RL_WL_SCHED_PCT ? "   (this exploration's depth)" : "");
+	if (first) {
+		printf("\nfirst report:\n");
+		const char *t = first->text;
+		while (*t) {
+			size_t len = strcspn(t, "\n");
+			printf("  %.*s\n", (int)len, t);
+			t += len;
+			if (*t == '\n')
+				t++;
+		}
+	}
+	if (lost.found) {
+		printf("\nthe first lost update, as it interleaved (step, thread, operation, object, value):\n");
+		print_slice(stdout, &lost);
+	} else if (first && first->kind == RL_REPORT_RACE) {
+		struct slice s = race_slice(first);
+		if (s.found) {
+			printf("\nthe racing accesses and the synchronisation between them (step, thread, operation, "
+			       "object, value):\n");
+			print_slice(stdout, &s);
+		}
+	}
+	if (r.lost && !lost.found)
+		printf("\n%s: expected %lld, observed %lld\n", r.unit, (long long)r.expected, (long long)r.observed);
+	printf("\nverdict: %s\nreplay:  %s --trace\n", rl_verdict_name(r.verdict), cmd);
+	rl_probe_reset();
+	return RL_EXIT_VIOLATION;
+}
