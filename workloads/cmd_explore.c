@@ -54,12 +54,6 @@ static const char explore_usage[] =
 /* The probability target of the bound printed beside the result. */
 #define CONFIDENCE 0.95
 
-static bool violation(const struct rl_workload_result *r)
-{
-	return r->sim.races || r->sim.deadlock || r->lost || r->reports[RL_CHECK_USE_AFTER_FREE] ||
-	       r->verdict == RL_VERDICT_RACE || r->verdict == RL_VERDICT_DEADLOCK;
-}
-
 /* What a run showed, in a few words. */
 static void describe(char *buf, size_t len, const struct rl_workload_result *r)
 {
@@ -121,6 +115,7 @@ struct slice {
 	size_t from, to;   /* trace indices, inclusive */
 	uint32_t obj;      /* the object whose accesses it shows */
 	size_t lost_at;    /* lost update: the overwriting write; else SIZE_MAX */
+	uint64_t read_step; /* lost update: the step of the read it was computed from */
 	size_t other;      /* lost update: the write it overwrote */
 	bool found;
 };
@@ -133,7 +128,7 @@ struct slice {
  */
 static struct slice first_lost_update(void)
 {
-	struct slice s = {.lost_at = SIZE_MAX};
+	struct slice s = {.lost_at = SIZE_MAX, .other = SIZE_MAX};
 	size_t n = rl_probe_trace_len();
 	for (size_t w = 0; w < n; w++) {
 		const rl_probe_trace_rec *a = rl_probe_trace_at(w);
@@ -153,7 +148,7 @@ static struct slice first_lost_update(void)
 			continue;
 		/* Another thread's write in between: overwritten by A's write. */
 		size_t other = SIZE_MAX;
-		for (size_t j = rd + 1; j < w; j++) {
+		for (size_t j = rd + 1; j < w && other == SIZE_MAX; j++) {
 			const rl_probe_trace_rec *x = rl_probe_trace_at(j);
 			if (x->obj_id == a->obj_id && x->tid != a->tid && x->op == RL_PROBE_WRITE)
 				other = j;
@@ -171,7 +166,8 @@ static struct slice first_lost_update(void)
 				break;
 			}
 		}
-		s = (struct slice){.from = from, .to = w, .obj = a->obj_id, .lost_at = w, .other = other, .found = true};
+		s = (struct slice){.from = from, .to = w, .obj = a->obj_id, .lost_at = w, .other = other,
+				   .read_step = rl_probe_trace_at(rd)->step, .found = true};
 		return s;
 	}
 	return s;
@@ -180,7 +176,7 @@ static struct slice first_lost_update(void)
 /* The two accesses of @rep in the trace, and what lies between them. */
 static struct slice race_slice(const rl_probe_report *rep)
 {
-	struct slice s = {.lost_at = SIZE_MAX};
+	struct slice s = {.lost_at = SIZE_MAX, .other = SIZE_MAX};
 	size_t n = rl_probe_trace_len(), cur = SIZE_MAX;
 	for (size_t i = n; i-- > 0;) {
 		const rl_probe_trace_rec *x = rl_probe_trace_at(i);
@@ -203,33 +199,63 @@ static struct slice race_slice(const rl_probe_report *rep)
 	}
 	if (prev == SIZE_MAX)
 		return s;
-	return (struct slice){.from = prev, .to = cur, .obj = rep->obj_id, .lost_at = SIZE_MAX, .found = true};
+	return (struct slice){.from = prev, .to = cur, .obj = rep->obj_id, .lost_at = SIZE_MAX, .other = SIZE_MAX,
+			      .found = true};
 }
 
-#define MAX_LINES 40
+/* Lines kept at each end of a long slice; the middle is summed up in one line. */
+#define HEAD_LINES 4
+#define TAIL_LINES 2
 
 static void print_slice(FILE *out, const struct slice *s)
 {
-	unsigned shown = 0, skipped = 0;
+	size_t n = 0, cap = 64, *keep = malloc(cap * sizeof *keep);
+	if (!keep)
+		return;
 	for (size_t i = s->from; i <= s->to; i++) {
 		const rl_probe_trace_rec *x = rl_probe_trace_at(i);
-		bool on_obj = x->obj_id == s->obj && !is_sync_op(x->op);
-		if (!on_obj && !is_sync_op(x->op))
+		if (!(x->obj_id == s->obj && !is_sync_op(x->op)) && !is_sync_op(x->op))
 			continue;
-		if (shown >= MAX_LINES && i != s->to) {
-			skipped++;
+		if (n == cap) {
+			size_t *k = realloc(keep, 2 * cap * sizeof *k);
+			if (!k)
+				break;
+			keep = k;
+			cap *= 2;
+		}
+		keep[n++] = i;
+	}
+	for (size_t j = 0; j < n; j++) {
+		if (n > HEAD_LINES + TAIL_LINES + 1 && j == HEAD_LINES) {
+			/* The middle: who did what, counted. */
+			size_t hidden = n - HEAD_LINES - TAIL_LINES;
+			unsigned counts[RL_PROBE_MAX_THREADS] = {0};
+			for (size_t h = HEAD_LINES; h < n - TAIL_LINES; h++)
+				counts[rl_probe_trace_at(keep[h])->tid % RL_PROBE_MAX_THREADS]++;
+			fprintf(out, "  %6s  ... %zu more:", "", hidden);
+			for (unsigned t = 0; t < RL_PROBE_MAX_THREADS; t++)
+				if (counts[t])
+					fprintf(out, " %u by T%u %s;", counts[t], t, rl_probe_thread_name(t));
+			fputc('\n', out);
+			j = n - TAIL_LINES - 1;
 			continue;
 		}
+		size_t i = keep[j];
 		const char *mark = "";
-		if (i == s->lost_at)
-			mark = "   <- overwrites the write above: that update is lost";
+		char buf[96];
+		if (i == s->lost_at) {
+			const rl_probe_trace_rec *x = rl_probe_trace_at(i);
+			snprintf(buf, sizeof buf, "   <- from T%u's read at step %llu: every update since is lost", x->tid,
+				 (unsigned long long)s->read_step);
+			mark = buf;
+		}
+		else if (i == s->other)
+			mark = "   <- an update the last line overwrites";
 		else if (s->lost_at == SIZE_MAX && (i == s->from || i == s->to))
 			mark = "   <- racing access";
 		trace_line(out, i, mark);
-		shown++;
 	}
-	if (skipped)
-		fprintf(out, "  (%u more lines of the window not shown)\n", skipped);
+	free(keep);
 }
 
 int rl_cmd_explore(int argc, char **argv)
@@ -321,39 +347,16 @@ int rl_cmd_explore(int argc, char **argv)
 		fflush(stdout);
 	}
 
-	uint64_t ran = 0, prev_steps = 0, clean_from = seed, min_steps = UINT64_MAX, max_steps = 0;
-	bool found = false;
-	int err = RL_OK;
-	for (; ran < schedules && !rl_workload_stopping(); ran++) {
-		p.seed = seed + ran;
-		p.pct_steps = p.schedule == RL_WL_SCHED_PCT ? prev_steps : 0;
-		rl_workload_run(w, &p, &r);
-		if (r.error) {
-			err = r.error;
-			break;
-		}
-		prev_steps = r.sim.steps;
-		if (violation(&r)) {
-			found = true;
-			ran++;
-			break;
-		}
-		if (r.sim.steps < min_steps)
-			min_steps = r.sim.steps;
-		if (r.sim.steps > max_steps)
-			max_steps = r.sim.steps;
-		if (!json && (ran + 1) % 1000 == 0) {
-			printf("  seeds %llu..%llu: no violation\n", (unsigned long long)clean_from,
-			       (unsigned long long)(seed + ran));
-			clean_from = seed + ran + 1;
-			fflush(stdout);
-		}
-	}
+	p.seed = seed;
+	struct rl_explore_stats xs;
+	int err = rl_workload_explore(w, &p, schedules, &r, &xs);
 	if (err) {
 		fprintf(stderr, "racelab: %s: %s\n", w->name, r.error_text);
 		rl_probe_reset();
 		return RL_EXIT_FAILED;
 	}
+	uint64_t ran = xs.ran, clean_from = seed, min_steps = xs.min_steps, max_steps = xs.max_steps;
+	bool found = xs.found;
 
 	uint64_t clean_to = seed + ran - (found ? 1 : 0); /* one past the last clean seed */
 	unsigned n = r.sim.threads ? r.sim.threads : 1;
@@ -427,10 +430,12 @@ int rl_cmd_explore(int argc, char **argv)
 			printf("interrupted after %llu schedules: no violation so far\n", (unsigned long long)ran);
 		else
 			printf("no violation in %llu schedules.\n", (unsigned long long)ran);
-		if (resolved.schedule == RL_WL_SCHED_PCT)
-			printf("PCT: a depth-%u bug (n = %u threads, k = %llu scheduling points) would have been missed by "
-			       "all %llu runs with probability at most %.3g\n",
-			       d, n, (unsigned long long)k, (unsigned long long)ran, rl_probe_pct_miss(n, k, d, ran));
+		if (resolved.schedule == RL_WL_SCHED_PCT) {
+			printf("PCT: the chance that all %llu runs missed a bug of depth d (n = %u threads, k = %llu "
+			       "scheduling points) is at most:\n", (unsigned long long)ran, n, (unsigned long long)k);
+			for (unsigned dd = 1; dd <= d; dd++)
+				printf("  depth %u: %.3g\n", dd, rl_probe_pct_miss(n, k, dd, ran));
+		}
 		rl_probe_reset();
 		return rl_workload_stopping() ? RL_EXIT_INTERRUPTED : RL_EXIT_CLEAN;
 	}

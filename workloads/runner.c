@@ -719,6 +719,47 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	return r->error;
 }
 
+bool rl_workload_violation(const struct rl_workload_result *r)
+{
+	return r->sim.races || r->sim.deadlock || r->lost || r->reports[RL_CHECK_USE_AFTER_FREE] ||
+	       r->verdict == RL_VERDICT_RACE || r->verdict == RL_VERDICT_DEADLOCK;
+}
+
+int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
+			struct rl_workload_result *r, struct rl_explore_stats *st)
+{
+	*st = (struct rl_explore_stats){.min_steps = UINT64_MAX};
+	if (!sim_scheduled(p) || !schedules || p->seed > UINT64_MAX - schedules) {
+		memset(r, 0, sizeof *r);
+		r->error = RL_EINVAL;
+		snprintf(r->error_text, sizeof r->error_text, "explore needs a random or pct schedule and 1 or more schedules");
+		return RL_EINVAL;
+	}
+	struct rl_workload_params q = *p;
+	q.detect = true;
+	uint64_t prev_steps = p->pct_steps;
+	for (uint64_t k = 0; k < schedules && !rl_workload_stopping(); k++) {
+		q.seed = p->seed + k;
+		q.pct_steps = q.schedule == RL_WL_SCHED_PCT ? prev_steps : 0;
+		int err = rl_workload_run(w, &q, r);
+		st->ran++;
+		if (err)
+			return err;
+		if (rl_workload_violation(r)) {
+			st->found = true;
+			break;
+		}
+		prev_steps = r->sim.steps;
+		if (r->sim.steps < st->min_steps)
+			st->min_steps = r->sim.steps;
+		if (r->sim.steps > st->max_steps)
+			st->max_steps = r->sim.steps;
+	}
+	if (st->min_steps == UINT64_MAX)
+		st->min_steps = 0;
+	return RL_OK;
+}
+
 int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params *p,
 		    struct rl_workload_result *r)
 {

@@ -266,6 +266,37 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params *p,
 		    struct rl_workload_result *r);
 
+/*
+ * A schedule-dependent violation in @r: a detector race report, a deadlock,
+ * a lost update or stale read (the invariant's lost count), a use after free,
+ * or the verdict race. Owner-check reports alone are not: they do not depend
+ * on the schedule.
+ */
+bool rl_workload_violation(const struct rl_workload_result *r);
+
+/* What rl_workload_explore() went through. */
+struct rl_explore_stats {
+	uint64_t ran;        /* schedules run, the violating one included */
+	bool found;          /* the last run (in the result) showed a violation */
+	uint64_t min_steps, max_steps; /* scheduling points of the runs before it */
+};
+
+/**
+ * rl_workload_explore() - run @w seed after seed until the first violation.
+ * @p:         the run's parameters; @p->schedule must be RL_WL_SCHED_RANDOM or
+ *             RL_WL_SCHED_PCT; @p->seed is the first seed, run k uses seed + k - 1.
+ *             The detector is turned on. Under PCT, each run after the first
+ *             gets pct_steps = the previous run's scheduling points (PCT's k).
+ * @schedules: at most this many runs (>= 1).
+ * @r:         the last run: the violating one when @st->found.
+ *
+ * Context: as rl_workload_run(); stops early after rl_workload_stop().
+ * Return: RL_OK, RL_EINVAL for bad parameters, or the error of a run that
+ * could not happen (r->error_text says why).
+ */
+int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
+			struct rl_workload_result *r, struct rl_explore_stats *st);
+
 /**
  * rl_workload_resolve() - the parameters a run of @w with @p really uses.
  * @out: @p with defaults filled in: threads, iterations (sim_iters when probes
