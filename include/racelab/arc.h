@@ -24,10 +24,13 @@
 #ifndef RACELAB_ARC_H
 #define RACELAB_ARC_H
 
+#ifndef __cplusplus
 #include <stdatomic.h>
+#endif
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <racelab/cdefs.h>
 #include <racelab/hooks.h>
 
 #ifdef __cplusplus
@@ -36,12 +39,17 @@ extern "C" {
 
 typedef void rl_drop_fn(void *value);
 
+#ifndef __cplusplus
 /* private: the layout is shown so that clone and drop inline into the caller. */
 typedef struct rl_arc {
 	_Atomic size_t strong;
 	_Atomic size_t weak; /* #Weak + 1 while strong > 0; SIZE_MAX while locked */
 	_Alignas(max_align_t) unsigned char value[]; /* Rust's ArcInner::data */
 } rl_arc;
+#else
+/* C++: opaque (C11 atomics, C's flexible array member); get, clone and drop are calls. */
+typedef struct rl_arc rl_arc;
+#endif
 /* A sync::Weak<T> points at the same box; the distinct type keeps the verbs apart. */
 typedef struct rl_arc_weak rl_arc_weak;
 
@@ -64,8 +72,16 @@ struct rl__arc_meta {
  */
 rl_arc *rl_arc_new(size_t size, rl_drop_fn *drop);
 
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+/* The fast paths below, as functions of the library (racelab/cdefs.h). */
+void *rl_arc_get(const rl_arc *a);
+rl_arc *rl_arc_clone(rl_arc *a);
+void rl_arc_drop(rl_arc *a);
+#endif
+
+#ifndef __cplusplus
 /* Deref: the value. */
-static inline void *rl_arc_get(const rl_arc *a) { return (void *)a->value; }
+RL__INLINE void *rl_arc_get(const rl_arc *a) { return (void *)a->value; }
 
 /*
  * private: non-zero when clone and drop must take their probed slow paths. A
@@ -93,7 +109,7 @@ _Noreturn void rl__arc_overflow(void);
  * does ("Arc counter overflow").
  * Return: @a.
  */
-static inline rl_arc *rl_arc_clone(rl_arc *a)
+RL__INLINE rl_arc *rl_arc_clone(rl_arc *a)
 {
 	if (RL__ARC_PROBED())
 		return rl__arc_clone_slow(a);
@@ -129,7 +145,7 @@ overflow:
  * TSan) before it drops the value, so every other thread's uses happen before
  * the drop.
  */
-static inline void rl_arc_drop(rl_arc *a)
+RL__INLINE void rl_arc_drop(rl_arc *a)
 {
 	if (RL__ARC_PROBED()) {
 		rl__arc_drop_slow(a);
@@ -141,6 +157,7 @@ static inline void rl_arc_drop(rl_arc *a)
 		return;
 	rl__arc_drop_last(a);
 }
+#endif /* !__cplusplus */
 
 /**
  * rl_arc_strong_count() - Arc::strong_count.

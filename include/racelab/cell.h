@@ -22,6 +22,7 @@
 #define RACELAB_CELL_H
 
 #include <stdint.h>
+#include <racelab/cdefs.h>
 #include <racelab/check.h>
 #include <racelab/hooks.h>
 
@@ -48,11 +49,19 @@ int64_t rl__cell_get_slow(const rl_cell *c);
 void rl__cell_set_slow(rl_cell *c, int64_t v);
 void rl__cell_add_slow(rl_cell *c, int64_t d);
 
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+/* The fast paths below, as functions of the library (racelab/cdefs.h). */
+int64_t rl_cell_get(const rl_cell *c);
+void rl_cell_set(rl_cell *c, int64_t v);
+void rl_cell_add(rl_cell *c, int64_t d);
+#endif
+
+#ifndef __cplusplus
 /**
  * rl_cell_get() - Cell::get: a plain load.
  * Context: the owning thread (another thread's call is a reported Sync violation).
  */
-static inline int64_t rl_cell_get(const rl_cell *c)
+RL__INLINE int64_t rl_cell_get(const rl_cell *c)
 {
 	if (RL_UNLIKELY(RL__OWNER_SLOW(c->owner)))
 		return rl__cell_get_slow(c);
@@ -63,7 +72,7 @@ static inline int64_t rl_cell_get(const rl_cell *c)
  * rl_cell_set() - Cell::set: a plain store.
  * Context: as rl_cell_get().
  */
-static inline void rl_cell_set(rl_cell *c, int64_t v)
+RL__INLINE void rl_cell_set(rl_cell *c, int64_t v)
 {
 	if (RL_UNLIKELY(RL__OWNER_SLOW(c->owner))) {
 		rl__cell_set_slow(c, v);
@@ -78,7 +87,7 @@ static inline void rl_cell_set(rl_cell *c, int64_t v)
  * Wraps on overflow (two's complement) instead of being undefined.
  * Context: as rl_cell_get(). Two threads adding at once lose updates.
  */
-static inline void rl_cell_add(rl_cell *c, int64_t d)
+RL__INLINE void rl_cell_add(rl_cell *c, int64_t d)
 {
 	if (RL_UNLIKELY(RL__OWNER_SLOW(c->owner))) {
 		rl__cell_add_slow(c, d);
@@ -87,6 +96,7 @@ static inline void rl_cell_add(rl_cell *c, int64_t d)
 	volatile int64_t *p = &c->value;
 	*p = (int64_t)((uint64_t)*p + (uint64_t)d);
 }
+#endif /* !__cplusplus */
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 #define RACELAB_HOOKS_H
 
 #include <stdint.h>
+#include <racelab/cdefs.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,7 +22,7 @@ extern "C" {
 #define RL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* Current thread's small id; 0 until racelab first sees the thread. */
-extern __thread uint32_t rl__tid_tls __attribute__((tls_model("initial-exec")));
+extern RL__THREAD_LOCAL uint32_t rl__tid_tls __attribute__((tls_model("initial-exec")));
 /* Non-zero while a detector or the deterministic scheduler is attached. Written
  * only while no workload thread runs (before spawn / after join). */
 extern uint32_t rl__probe_active;
@@ -40,7 +41,7 @@ static inline uint32_t rl__tid(void)
 
 /* Print "racelab: fatal: <what> (<file>:<line>)" and abort(). Only for states in
  * which memory safety is already lost (count overflow, unlock of an unheld lock). */
-_Noreturn void rl__fatal(const char *file, int line, const char *fmt, ...)
+RL__NORETURN void rl__fatal(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define RL_FATAL(...) rl__fatal(__FILE__, __LINE__, __VA_ARGS__)
 

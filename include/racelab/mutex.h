@@ -35,6 +35,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <racelab/cdefs.h>
 #include <racelab/thread.h>
 
 #ifdef __cplusplus
@@ -128,10 +129,15 @@ int rl_mutex_try_lock(rl_mutex *m, rl_mutex_guard *g);
  *
  * Return: &mut T, valid until rl_mutex_guard_drop(@g).
  */
-static inline void *rl_mutex_guard_get(rl_mutex_guard *g)
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+void *rl_mutex_guard_get(rl_mutex_guard *g); /* C++: a function of the library */
+#endif
+#ifndef __cplusplus
+RL__INLINE void *rl_mutex_guard_get(rl_mutex_guard *g)
 {
 	return g->value;
 }
+#endif
 
 /**
  * rl_mutex_guard_drop() - drop the guard: unlock, poisoning if panicking.

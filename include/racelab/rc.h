@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <racelab/cdefs.h>
 #include <racelab/check.h>
 #include <racelab/hooks.h>
 
@@ -32,12 +33,17 @@ extern "C" {
 
 typedef void rl_drop_fn(void *value);
 
+#ifndef __cplusplus
 /* private: the layout is shown so that clone and drop inline into the caller. */
 typedef struct rl_rc {
 	size_t strong;
 	size_t weak; /* #Weak + 1 while strong > 0 */
 	_Alignas(max_align_t) unsigned char value[];
 } rl_rc;
+#else
+/* C++: opaque (C's flexible array member); get, clone and drop are calls. */
+typedef struct rl_rc rl_rc;
+#endif
 /* A Weak<T> points at the same box; the distinct type keeps the verbs apart. */
 typedef struct rl_rc_weak rl_rc_weak;
 
@@ -61,8 +67,16 @@ struct rl__rc_tag {
  */
 rl_rc *rl_rc_new(size_t size, rl_drop_fn *drop);
 
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+/* The fast paths below, as functions of the library (racelab/cdefs.h). */
+void *rl_rc_get(const rl_rc *rc);
+rl_rc *rl_rc_clone(rl_rc *rc);
+void rl_rc_drop(rl_rc *rc);
+#endif
+
+#ifndef __cplusplus
 /* Deref: the value (unchecked: no owner test, no count change). */
-static inline void *rl_rc_get(const rl_rc *rc) { return (void *)rc->value; }
+RL__INLINE void *rl_rc_get(const rl_rc *rc) { return (void *)rc->value; }
 
 /* private: out-of-line halves of the inline functions below. */
 rl_rc *rl__rc_clone_slow(rl_rc *rc);
@@ -79,7 +93,7 @@ _Noreturn void rl__rc_overflow(void);
  * Aborts: when the count wraps, like Rust's inc_strong ("Rc counter overflow").
  * Return: @rc.
  */
-static inline rl_rc *rl_rc_clone(rl_rc *rc)
+RL__INLINE rl_rc *rl_rc_clone(rl_rc *rc)
 {
 	if (RL_UNLIKELY(RL__OWNER_SLOW(RL__RC_TAG(rc)->owner)))
 		return rl__rc_clone_slow(rc);
@@ -97,7 +111,7 @@ static inline rl_rc *rl_rc_clone(rl_rc *rc)
  * reference; the box is freed when no Weak remains (kept while quarantined).
  * Context: the owning thread (as rl_rc_clone()).
  */
-static inline void rl_rc_drop(rl_rc *rc)
+RL__INLINE void rl_rc_drop(rl_rc *rc)
 {
 	if (RL_UNLIKELY(RL__OWNER_SLOW(RL__RC_TAG(rc)->owner))) {
 		rl__rc_drop_slow(rc);
@@ -106,6 +120,7 @@ static inline void rl_rc_drop(rl_rc *rc)
 	if (--rc->strong == 0)
 		rl__rc_drop_value(rc);
 }
+#endif /* !__cplusplus */
 
 /*
  * The remaining functions are out of line. Each one checks the owner like the

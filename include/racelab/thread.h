@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <racelab/cdefs.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -105,8 +106,8 @@ int rl_run_main(rl_thread_fn *fn, void *arg, size_t stack_size, void **ret);
  * message. On the runtime main thread, or on a thread racelab did not start,
  * the process exits with status 101.
  */
-_Noreturn void rl_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void rl__panic_at(const char *file, int line, const char *fmt, ...)
+RL__NORETURN void rl_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+RL__NORETURN void rl__panic_at(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define rl_panic(...) rl__panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
@@ -131,7 +132,7 @@ struct rl__unwind {
 	struct rl__cleanup *top;
 	bool panicking;
 };
-extern __thread struct rl__unwind rl__unwind_tls __attribute__((tls_model("initial-exec")));
+extern RL__THREAD_LOCAL struct rl__unwind rl__unwind_tls __attribute__((tls_model("initial-exec")));
 void rl__cleanup_pop_slow(struct rl__cleanup *c);
 
 static inline void rl__cleanup_push(struct rl__cleanup *c)

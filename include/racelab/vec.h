@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
+#include <racelab/cdefs.h>
 #include <racelab/rc.h>
 
 #ifdef __cplusplus
@@ -51,7 +52,11 @@ struct rl_vec {
 	size_t cap; /* elements the buffer holds */
 	size_t len; /* elements in use */
 };
+#ifndef __cplusplus
 #define RL_VEC_NEW ((struct rl_vec){NULL, 0, 0})
+#else
+#define RL_VEC_NEW (rl_vec{NULL, 0, 0}) /* C++ has no compound literals */
+#endif
 
 /* &[T]: a pointer to the first element and a length (no capacity, no ownership). */
 struct rl_slice {
@@ -63,7 +68,11 @@ struct rl_slice {
 struct rl_string {
 	struct rl_vec vec;
 };
+#ifndef __cplusplus
 #define RL_STRING_NEW ((struct rl_string){RL_VEC_NEW})
+#else
+#define RL_STRING_NEW (rl_string{RL_VEC_NEW})
+#endif
 
 /* &str: a pointer to UTF-8 bytes and their length. */
 struct rl_str {
@@ -115,11 +124,16 @@ int rl_vec_reserve(struct rl_vec *v, size_t elem_size, size_t additional);
  */
 int rl_vec_push(struct rl_vec *v, size_t elem_size, const void *elem);
 
-/* Element @i, or NULL when @i >= len (Vec::get). */
-static inline void *rl_vec_get(const struct rl_vec *v, size_t elem_size, size_t i)
+/* Element @i, or NULL when @i >= len (Vec::get). C++: a function of the library (racelab/cdefs.h). */
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+void *rl_vec_get(const struct rl_vec *v, size_t elem_size, size_t i);
+#endif
+#ifndef __cplusplus
+RL__INLINE void *rl_vec_get(const struct rl_vec *v, size_t elem_size, size_t i)
 {
 	return i < v->len ? (unsigned char *)v->ptr + i * elem_size : NULL;
 }
+#endif
 
 /**
  * rl_vec_slice() - &v[@from..@to]: a fat pointer into the buffer; nothing is copied.
@@ -168,11 +182,16 @@ int rl_string_clone(void *dst, const void *src);
 /* Drop a String (free its buffer). rl_drop_fn-compatible: @s is a struct rl_string *. */
 void rl_string_drop(void *s);
 
-/* String::as_str: the whole string as a &str (no copy). */
-static inline struct rl_str rl_string_as_str(const struct rl_string *s)
+/* String::as_str: the whole string as a &str (no copy). C++: a function of the library. */
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+struct rl_str rl_string_as_str(const struct rl_string *s);
+#endif
+#ifndef __cplusplus
+RL__INLINE struct rl_str rl_string_as_str(const struct rl_string *s)
 {
 	return (struct rl_str){(const char *)s->vec.ptr, s->vec.len};
 }
+#endif
 
 /**
  * rl_str_slice() - &s[@from..@to]: a &str into the same bytes; nothing is copied.
@@ -229,11 +248,17 @@ struct rl_dyn_write {
 /* Vec<u8>'s impl Write: every write appends to the vector. */
 extern const struct rl_write_vtable rl_vec_u8_write_vtable;
 
-/* `let w: &mut dyn Write = &mut buffer;` for a Vec<u8> (@v holds 1-byte elements). */
-static inline struct rl_dyn_write rl_vec_as_dyn_write(struct rl_vec *v)
+/* `let w: &mut dyn Write = &mut buffer;` for a Vec<u8> (@v holds 1-byte elements).
+ * C++: a function of the library. */
+#if defined(__cplusplus) || defined(RL__INLINE_EXTERN)
+struct rl_dyn_write rl_vec_as_dyn_write(struct rl_vec *v);
+#endif
+#ifndef __cplusplus
+RL__INLINE struct rl_dyn_write rl_vec_as_dyn_write(struct rl_vec *v)
 {
 	return (struct rl_dyn_write){v, &rl_vec_u8_write_vtable};
 }
+#endif
 
 /**
  * rl_dyn_write_fmt() - write!(w, ...): a call through the vtable's write_fmt.
