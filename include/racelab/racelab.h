@@ -1,0 +1,41 @@
+/* racelab.h — all of racelab's public API in one include.
+ *
+ *   version.h   RACELAB_VERSION_* and rl_version()
+ *   status.h    RL_OK, RL_POISONED, RL_E*; rl_strerror()
+ *   thread.h    std::thread: rl_thread_spawn/join with Rust's stack sizes, rl_panic()
+ *   rc.h        std::rc::Rc and rc::Weak (non-atomic counts; !Send, !Sync)
+ *   arc.h       std::sync::Arc and sync::Weak (atomic counts)
+ *   mutex.h     std::sync::Mutex<T> and its guard; rl_arc_mutex_new() for Arc<Mutex<T>>
+ *   cell.h      std::cell::Cell<i64> (a plain value; !Sync)
+ *   rcu.h       an RCU-protected pointer on liburcu (arc-swap's role)
+ *   vec.h       Vec<T>, String, slices and a dyn Write trait object
+ *   check.h     owner checks: Send and Sync violations reported at run time
+ *   probe.h     the happens-before race detector and the deterministic scheduler
+ *   workload.h  the workload catalog and its runner (what `racelab run` runs)
+ *   layout.h    racelab's type layouts beside Rust's (`racelab layout`)
+ *   memmap.h    where a value lives: code, static data, stack or heap
+ *   parse.h     strict parsers for numbers and sizes
+ *
+ * Each header also compiles on its own, in C11 and in C++ (cdefs.h says how
+ * the C-only fast paths look from C++).
+ */
+#ifndef RACELAB_RACELAB_H
+#define RACELAB_RACELAB_H
+
+#include <racelab/version.h>
+#include <racelab/status.h>
+#include <racelab/thread.h>
+#include <racelab/rc.h>
+#include <racelab/arc.h>
+#include <racelab/mutex.h>
+#include <racelab/cell.h>
+#include <racelab/rcu.h>
+#include <racelab/vec.h>
+#include <racelab/check.h>
+#include <racelab/probe.h>
+#include <racelab/workload.h>
+#include <racelab/layout.h>
+#include <racelab/memmap.h>
+#include <racelab/parse.h>
+
+#endif
