@@ -60,6 +60,51 @@ static const struct rl_workload catalog[] = {
 		.run = rl__wl_false_sharing,
 	},
 	{
+		.name = "stack-vs-heap",
+		.concept = "stack frames vs the heap; the allocator asks the kernel for memory in blocks",
+		.summary = "a stack frame vs malloc/free of the same size, timed; brk/mmap calls of small and large blocks",
+		.invariant = "every heap block allocated is written, read back and freed",
+		.lesson = "A value in a stack frame costs one move of the stack pointer; malloc and free search the\n"
+			  "allocator's lists. The allocator asks the kernel for memory in blocks: many small\n"
+			  "allocations share one call, while a block above the mmap threshold gets a mapping of its own.",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS,
+		.flags = RL_WF_NO_SCHEDULE,
+		.iters = 100000,
+		.iters_unit = "allocations",
+		.run = rl__wl_stack_vs_heap,
+	},
+	{
+		.name = "vec-growth",
+		.concept = "Vec<T> is (ptr, cap, len): when len == cap, reallocate and copy",
+		.summary = "push N elements: every reallocation (old cap -> new cap, bytes copied) vs a pre-sized Vec",
+		.invariant = "each reallocation follows Rust's policy (0 -> 4, then double) and every element stays in place",
+		.lesson = "A push into a full Vec gets a buffer twice as large and moves the elements over. The\n"
+			  "copies add up to less than one per element, so a push costs O(1) amortised; knowing the\n"
+			  "size up front (Vec::with_capacity) skips every reallocation.",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS,
+		.flags = RL_WF_NO_SCHEDULE,
+		.iters = 1000000,
+		.iters_unit = "elements",
+		.run = rl__wl_vec_growth,
+	},
+	{
+		.name = "copy-move-clone",
+		.concept = "Copy vs Move vs Clone: three words, every string, or one count",
+		.summary = "a Vec<String> moved, deep-cloned, and shared through Rc and Arc: ns per operation, bytes allocated",
+		.invariant = "a move and an Rc/Arc clone allocate nothing; a clone allocates its headers and every string",
+		.lesson = "Moving v copies its three-word header and nothing else: the strings stay put and v is\n"
+			  "gone. clone() copies the header array and every string onto the heap. Rc and Arc share\n"
+			  "one copy: a clone adds one to a count (an atomic add for Arc).",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS,
+		.flags = RL_WF_NO_SCHEDULE,
+		.iters = 200000,
+		.iters_unit = "operations",
+		.run = rl__wl_copy_move_clone,
+	},
+	{
 		.name = "rc-single",
 		.concept = "Rc<T>: several owners, one reference count",
 		.summary = "Rc clone and drop on one thread: the baseline",

@@ -135,7 +135,7 @@ struct rl_workload_params {
 #define RL_WL_TEXT 192
 #define RL_WL_MAX_MESSAGES 8
 #define RL_WL_MAX_MEASURES 12
-#define RL_WL_MAX_NOTES 6
+#define RL_WL_MAX_NOTES 32 /* vec-growth lists every reallocation */
 #define RL_WL_STDERR 2048
 #define RL_WL_MAX_SIM_REPORTS 4
 #define RL_WL_SIM_REPORT 1280
