@@ -83,16 +83,16 @@ static int find_mapping(uintptr_t a, struct rl_mem_where *w)
 	char line[512];
 	while (fgets(line, sizeof line, f)) {
 		unsigned long lo, hi;
-		char perms[8];
+		char perms[5];
 		int name_at = 0;
 		/* "lo-hi perms offset dev inode   name" */
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &name_at) < 3)
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &name_at) < 3)
 			continue;
 		if (a < lo || a >= hi)
 			continue;
 		w->map_start = lo;
 		w->map_end = hi;
-		copy(w->perms, sizeof w->perms, perms);
+		memcpy(w->perms, perms, sizeof w->perms);
 		char *name = name_at ? line + name_at : line + strlen(line);
 		name[strcspn(name, "\n")] = '\0';
 		copy(w->map_name, sizeof w->map_name, name);

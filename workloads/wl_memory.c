@@ -258,14 +258,14 @@ static void child_mapping(pid_t pid, uintptr_t addr, struct phase *ph)
 		return;
 	while (fgets(line, sizeof line, f)) {
 		unsigned long lo, hi;
-		char perms[8];
+		char perms[5];
 		int at = 0;
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &at) < 3 || addr < lo || addr >= hi)
+		if (sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &at) < 3 || addr < lo || addr >= hi)
 			continue;
 		char *name = at ? line + at : line + strlen(line);
 		name[strcspn(name, "\n")] = '\0';
 		snprintf(ph->map_name, sizeof ph->map_name, "%s", name);
-		memcpy(ph->perms, perms, sizeof ph->perms - 1);
+		memcpy(ph->perms, perms, sizeof ph->perms);
 		ph->map_size = hi - lo;
 		break;
 	}
