@@ -28,6 +28,14 @@ extern const struct rl_bench rl_bench_read_rcu;
 extern const struct rl_bench rl_bench_read_mutex;
 extern const struct rl_bench rl_bench_read_arc;
 
+/* bench_memory.c: Vec, String, stack vs heap */
+extern const struct rl_bench rl_bench_vec_push_grow;
+extern const struct rl_bench rl_bench_vec_push_presized;
+extern const struct rl_bench rl_bench_vec_string_move;
+extern const struct rl_bench rl_bench_vec_string_clone;
+extern const struct rl_bench rl_bench_stack_frame_4k;
+extern const struct rl_bench rl_bench_malloc_free_4k;
+
 /* bench_thread.c: the thread runtime */
 extern const struct rl_bench rl_bench_rl_spawn_2m;
 extern const struct rl_bench rl_bench_rl_spawn_8m;
