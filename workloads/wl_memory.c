@@ -100,7 +100,7 @@ FRAME_FN(frame_1m, 1 << 20)
 
 static unsigned heap_block(size_t size)
 {
-	unsigned char *p = malloc(size);
+	unsigned char *p = size ? malloc(size) : NULL;
 	if (!p)
 		return 0;
 	p[0] = 1;
