@@ -835,7 +835,7 @@ int rl__wl_copy_move_clone(const struct rl_workload_params *p, struct rl_workloa
 	int err = RL_OK;
 	t0 = rl__wl_now();
 	while (clones < n && !err && !rl_workload_stopping()) {
-		for (int k = 0; k < 256 && !err; k++) {
+		for (int k = 0; k < 256 && clones < n && !err; k++) {
 			struct rl_vec w;
 			err = rl_vec_clone(&w, &v, sizeof(struct rl_string), rl_string_clone, rl_string_drop);
 			if (!err) {
@@ -922,16 +922,20 @@ int rl__wl_copy_move_clone(const struct rl_workload_params *p, struct rl_workloa
 
 	rl__wl_measure(r, "move_ns", "move (3 words copied)", move_ns, "ns/op");
 	rl__wl_measure(r, "move_bytes", "bytes copied per move", (double)sizeof(struct rl_vec), "bytes");
-	rl__wl_measure(r, "clone_ns", "deep clone + drop", clone_ns, "ns/op");
-	rl__wl_measure(r, "clone_allocs", "allocations per clone", clones ? (double)cloned_allocs / (double)clones : 0, "");
-	rl__wl_measure(r, "clone_bytes", "bytes allocated per clone", clones ? (double)cloned_bytes / (double)clones : 0,
-		       "bytes");
-	rl__wl_measure(r, "rc_clone_ns", "Rc clone + drop", rc_ns, "ns/op");
-	rl__wl_measure(r, "arc_clone_ns", "Arc clone + drop", arc_ns, "ns/op");
+	/* A loop that Ctrl-C skipped has no figure. */
+	if (clones) {
+		rl__wl_measure(r, "clone_ns", "deep clone + drop", clone_ns, "ns/op");
+		rl__wl_measure(r, "clone_allocs", "allocations per clone", (double)cloned_allocs / (double)clones, "");
+		rl__wl_measure(r, "clone_bytes", "bytes allocated per clone", (double)cloned_bytes / (double)clones, "bytes");
+	}
+	if (rc_clones)
+		rl__wl_measure(r, "rc_clone_ns", "Rc clone + drop", rc_ns, "ns/op");
+	if (arc_clones)
+		rl__wl_measure(r, "arc_clone_ns", "Arc clone + drop", arc_ns, "ns/op");
 	rl__wl_measure(r, "shared_allocs", "allocations by Rc/Arc clones", (double)shared_allocs, "");
-	if (move_ns > 0)
+	if (move_ns > 0 && clone_ns > 0)
 		rl__wl_measure(r, "clone_vs_move", "clone / move", clone_ns / move_ns, "x");
-	if (rc_ns > 0)
+	if (rc_ns > 0 && arc_ns > 0)
 		rl__wl_measure(r, "arc_vs_rc", "Arc / Rc", arc_ns / rc_ns, "x");
 
 	rl__wl_note(r, "v: Vec<String> of \"Odin\", \"Thor\", \"Loki\": a %zu B header (ptr, cap, len), %zu String headers "
