@@ -29,7 +29,6 @@ trap 'rm -rf "$tmp"' EXIT
 
 step() { printf '\n== %s\n' "$*"; }
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-examples=(arc_mutex_counter weak_cache rcu_config)
 
 # Programs of this test are built like racelab's own code: warnings are errors.
 # Under a sanitizer they are instrumented too (racelab::racelab and racelab.pc
@@ -38,8 +37,8 @@ san=()
 if [ -n "$RL_SANITIZER" ]; then
 	san=("-fsanitize=$RL_SANITIZER" -fno-omit-frame-pointer)
 fi
-cflags="-std=c11 -O1 -g -Wall -Wextra -Werror -pedantic ${san[*]}"
-cxxflags="-std=c++17 -O1 -g -Wall -Wextra -Werror -pedantic ${san[*]}"
+cflags=(-std=c11 -O1 -g -Wall -Wextra -Werror -pedantic "${san[@]}")
+cxxflags=(-std=c++17 -O1 -g -Wall -Wextra -Werror -pedantic "${san[@]}")
 
 # run_expect <output line> <program> [args]: run, require exit 0 and the line.
 run_expect() {
@@ -86,14 +85,15 @@ build_pkgconfig() { # <prefix> <out dir> [extra LDFLAGS]: examples/Makefile, fas
 	echo "    PKG_CONFIG_PATH=$pcdir; pkg-config --cflags --libs racelab:"
 	echo "    $(pkg-config --cflags --libs racelab)"
 	[ "$(pkg-config --modversion racelab)" = "$RL_VERSION" ] || fail "pkg-config --modversion racelab is not $RL_VERSION"
-	make -s -f "$RL_SRC/examples/Makefile" O="$out" CC="$CC" CFLAGS="$cflags" LDFLAGS="$ldflags" ||
+	make -s -f "$RL_SRC/examples/Makefile" O="$out" CC="$CC" CFLAGS="${cflags[*]}" LDFLAGS="$ldflags" ||
 		fail "examples/Makefile (pkg-config) failed"
-	# shellcheck disable=SC2046 # pkg-config's output is meant to be split
-	"$CC" $cflags $(pkg-config --cflags racelab) "$RL_TESTS_DIR/fast_paths.c" -o "$out/fast_paths" \
+	# pkg-config's output and $ldflags are word lists: split them.
+	# shellcheck disable=SC2046,SC2086
+	"$CC" "${cflags[@]}" $(pkg-config --cflags racelab) "$RL_TESTS_DIR/fast_paths.c" -o "$out/fast_paths" \
 		$ldflags $(pkg-config --libs racelab) || fail "fast_paths.c does not build (pkg-config)"
 	if [ -n "$CXX" ]; then
-		# shellcheck disable=SC2046
-		"$CXX" $cxxflags $(pkg-config --cflags racelab) "$RL_TESTS_DIR/cxx_smoke.cpp" -o "$out/cxx_smoke" \
+		# shellcheck disable=SC2046,SC2086
+		"$CXX" "${cxxflags[@]}" $(pkg-config --cflags racelab) "$RL_TESTS_DIR/cxx_smoke.cpp" -o "$out/cxx_smoke" \
 			$ldflags $(pkg-config --libs racelab) || fail "cxx_smoke.cpp does not build (pkg-config)"
 	fi
 	unset PKG_CONFIG_PATH
