@@ -430,7 +430,7 @@ static void print_vtable(FILE *out, bool json)
 	size_t n = rl_layout_vtable(&e);
 	if (!json)
 		fprintf(out, "\nThe vtable behind &dyn Write (for Vec<u8>): one table per type, shared by every object\n"
-			     "  %-20s %-6s %-6s  %s\n", "entry", "Rust", "C", "what");
+			     "  %-20s %-6s %-6s %s\n", "entry", "Rust", "C", "what");
 	for (size_t i = 0; i < n; i++) {
 		bool same = e[i].rust_offset >= 0 && (size_t)e[i].rust_offset == e[i].c_offset;
 		if (json) {
