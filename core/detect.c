@@ -57,15 +57,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <racelab/hooks.h>
 #include <racelab/status.h>
 
-#define FATAL(...)                                                           \
-	do {                                                                 \
-		fprintf(stderr, "racelab: fatal: ");                         \
-		fprintf(stderr, __VA_ARGS__);                                \
-		fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);           \
-		abort();                                                     \
-	} while (0)
+#define FATAL(...) RL_FATAL(__VA_ARGS__)
 
 /* ---- vector clocks ---- */
 

@@ -21,19 +21,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <racelab/hooks.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
 #include "detect.h"
 #include "sched.h"
 
-#define FATAL(...)                                                           \
-	do {                                                                 \
-		fprintf(stderr, "racelab: fatal: ");                         \
-		fprintf(stderr, __VA_ARGS__);                                \
-		fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);           \
-		abort();                                                     \
-	} while (0)
+#define FATAL(...) RL_FATAL(__VA_ARGS__)
 
 #define PRIV_ENTERED 0x1u
 #define PRIV_LOCKED 0x2u

@@ -41,15 +41,10 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <racelab/hooks.h>
 #include <racelab/status.h>
 
-#define FATAL(...)                                                           \
-	do {                                                                 \
-		fprintf(stderr, "racelab: fatal: ");                         \
-		fprintf(stderr, __VA_ARGS__);                                \
-		fprintf(stderr, " (%s:%d)\n", __FILE__, __LINE__);           \
-		abort();                                                     \
-	} while (0)
+#define FATAL(...) RL_FATAL(__VA_ARGS__)
 
 /* Polls of the baton word before sleeping on the futex. */
 #define SPIN 200

@@ -68,13 +68,6 @@
 #define MX_BACKEND "pthread"
 #endif
 
-#if defined(__SANITIZE_THREAD__)
-#define RL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RL_TSAN 1
-#endif
-#endif
 #if defined(RL_TSAN) && defined(RL_MUTEX_BACKEND_FUTEX)
 #include <sanitizer/tsan_interface.h>
 #define TSAN_MUTEX(call) call

@@ -33,13 +33,8 @@
  *       into racelab's instrumented code) is defined only in non-TSan builds,
  *       so no suppression is needed.
  */
-#if defined(__SANITIZE_THREAD__)
-#define RL_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define RL_TSAN 1
-#endif
-#endif
+
+#include <racelab/hooks.h> /* RL_TSAN, before liburcu's headers */
 
 #ifndef RL_TSAN
 #define _LGPL_SOURCE /* inline read side: rcu_read_lock is a TLS increment */

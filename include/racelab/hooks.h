@@ -18,6 +18,16 @@
 extern "C" {
 #endif
 
+/* RL_TSAN: defined when this translation unit is built with ThreadSanitizer
+ * (gcc's __SANITIZE_THREAD__, clang's __has_feature(thread_sanitizer)). */
+#if defined(__SANITIZE_THREAD__)
+#define RL_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define RL_TSAN 1
+#endif
+#endif
+
 #define RL_LIKELY(x) __builtin_expect(!!(x), 1)
 #define RL_UNLIKELY(x) __builtin_expect(!!(x), 0)
 
