@@ -28,6 +28,11 @@ extern const struct rl_bench rl_bench_read_rcu;
 extern const struct rl_bench rl_bench_read_mutex;
 extern const struct rl_bench rl_bench_read_arc;
 
+/* bench_probe.c: racelab's probes, detector and scheduler */
+extern const struct rl_bench rl_bench_arc_clone_drop_no_probe;
+extern const struct rl_bench rl_bench_sched_point_random;
+extern const struct rl_bench rl_bench_sched_point_pct;
+
 /* bench_memory.c: Vec, String, stack vs heap */
 extern const struct rl_bench rl_bench_vec_push_grow;
 extern const struct rl_bench rl_bench_vec_push_presized;

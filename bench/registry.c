@@ -20,6 +20,7 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_rc_clone_drop_checks_off,
 	&rl_bench_rc_clone_drop_foreign,
 	&rl_bench_arc_clone_drop,
+	&rl_bench_arc_clone_drop_no_probe,
 	&rl_bench_arc_shared_clone_drop,
 	&rl_bench_mutex_futex_lock_unlock,
 	&rl_bench_mutex_pthread_lock_unlock,
@@ -38,6 +39,8 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_rl_spawn_2m,
 	&rl_bench_pthread_spawn_8m,
 	&rl_bench_rl_spawn_8m,
+	&rl_bench_sched_point_random,
+	&rl_bench_sched_point_pct,
 	&rl_bench_rust_compare,
 };
 
