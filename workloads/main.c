@@ -10,13 +10,11 @@
 #include <racelab/parse.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
+#include <racelab/version.h>
 
 #include "bench.h"
 #include "cli.h"
 
-#ifndef RACELAB_VERSION
-#define RACELAB_VERSION "0.0.0"
-#endif
 
 static const char usage_text[] =
 	"usage: racelab <command> [options]\n"
@@ -80,7 +78,7 @@ int main(int argc, char **argv)
 		return RL_EXIT_CLEAN;
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
-		printf("racelab %s\n", RACELAB_VERSION);
+		printf("racelab %s\n", rl_version());
 		return RL_EXIT_CLEAN;
 	}
 	if (!strcmp(cmd, "demo"))
