@@ -1,11 +1,11 @@
 # check_headers.cmake — every public header compiles on its own, as C11 and as C++17.
 #
 #   cmake -DRL_HEADER_DIR=<include/racelab> -DRL_INCLUDE_DIRS=<dir;dir>
-#         -DRL_GENERATED=<build>/include/racelab/version.h
+#         -DRL_GENERATED=<build>/include/racelab/version.h;<build>/include/racelab/config.h
 #         -DRL_CC=<cc> [-DRL_CXX=<c++>] -DRL_WORK_DIR=<dir> -P check_headers.cmake
 #
 # For each header H (the headers of RL_HEADER_DIR, read when the test runs, so
-# a new header is covered at once, plus the generated version.h), one
+# a new header is covered at once, plus the generated ones), one
 # translation unit per language includes <racelab/H> twice (the include guard)
 # and nothing else, and is compiled with -Wall -Wextra -Werror -pedantic (C also
 # with racelab's own -Wshadow -Wstrict-prototypes -Wmissing-prototypes), without
@@ -18,8 +18,10 @@ foreach(var RL_HEADER_DIR RL_INCLUDE_DIRS RL_GENERATED RL_CC RL_WORK_DIR)
 endforeach()
 
 file(GLOB headers RELATIVE ${RL_HEADER_DIR} ${RL_HEADER_DIR}/*.h)
-get_filename_component(generated ${RL_GENERATED} NAME)
-list(APPEND headers ${generated})
+foreach(path IN LISTS RL_GENERATED)
+  get_filename_component(generated ${path} NAME)
+  list(APPEND headers ${generated})
+endforeach()
 list(REMOVE_DUPLICATES headers)
 list(SORT headers)
 

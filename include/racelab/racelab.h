@@ -1,6 +1,7 @@
 /* racelab.h — all of racelab's public API in one include.
  *
  *   version.h   RACELAB_VERSION_* and rl_version()
+ *   config.h    how the library was configured (its Mutex backend)
  *   status.h    RL_OK, RL_POISONED, RL_E*; rl_strerror()
  *   thread.h    std::thread: rl_thread_spawn/join with Rust's stack sizes, rl_panic()
  *   rc.h        std::rc::Rc and rc::Weak (non-atomic counts; !Send, !Sync)
@@ -23,6 +24,7 @@
 #define RACELAB_RACELAB_H
 
 #include <racelab/version.h>
+#include <racelab/config.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 #include <racelab/rc.h>
