@@ -7,6 +7,10 @@
  * too. RL__INLINE_EXTERN turns each header's RL__INLINE into nothing, so the
  * headers' own bodies, included below, become this file's external
  * definitions: no second copy of any fast path to keep in step.
+ *
+ * mutex.h's rl_mutex_lock, rl_mutex_try_lock and rl_mutex_guard_drop are
+ * defined here only where they are inline (RL__MUTEX_INLINE: futex backend,
+ * no TSan); otherwise sync/mutex.c exports them as aliases of its own.
  */
 #define RL__INLINE_EXTERN 1
 

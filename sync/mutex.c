@@ -21,6 +21,13 @@
  * in 0 (Release) and wakes one sleeper only if it saw 2. The uncontended
  * lock+unlock path is therefore one CAS and one XCHG, no syscall.
  *
+ * Those two instructions, and the guard's bookkeeping, are defined in
+ * mutex.h (struct rl__fmutex, rl__fmutex_trylock, rl__fmutex_unlock,
+ * rl__mutex_guard_enter) so that C callers inline them when the futex
+ * backend is the default (RL__MUTEX_INLINE). This file builds the backend on
+ * the same pieces and gives the inline paths their out-of-line halves,
+ * rl__fmutex_*_slow: one definition of the layout and of the protocol.
+ *
  * TSan cannot see through raw futex syscalls, so every lock and unlock is
  * bracketed with its mutex annotations (__tsan_mutex_pre_lock/post_lock,
  * pre_unlock/post_unlock); TSan then treats the block as a mutex, with lock
@@ -87,13 +94,15 @@ static _Noreturn void fatal_at(const char *what, const char *file, int line)
 
 #ifdef RL_MUTEX_BACKEND_FUTEX
 
-enum { UNLOCKED = 0, LOCKED = 1, CONTENDED = 2, SPIN_LIMIT = 100 };
-
-struct mx {
-	_Atomic uint32_t state;
-	_Atomic uint8_t poison;
-	uint8_t data_off;
+enum {
+	UNLOCKED = RL__FMUTEX_UNLOCKED,
+	LOCKED = RL__FMUTEX_LOCKED,
+	CONTENDED = RL__FMUTEX_CONTENDED,
+	SPIN_LIMIT = 100,
 };
+
+/* The block is mutex.h's struct rl__fmutex, which the inline paths use. */
+#define mx rl__fmutex
 #define LOCK_WORD_SIZE sizeof(_Atomic uint32_t)
 #define LOCK_WORD_ALIGN _Alignof(_Atomic uint32_t)
 
@@ -121,14 +130,14 @@ static __attribute__((noinline, cold)) void lock_contended(_Atomic uint32_t *sta
 {
 	uint32_t s = spin(state);
 	if (s == UNLOCKED) {
-		/* Acquire: pairs with the Release swap in raw_unlock(). */
+		/* Acquire: pairs with the Release swap in rl__fmutex_unlock(). */
 		if (atomic_compare_exchange_strong_explicit(state, &s, LOCKED, memory_order_acquire,
 							    memory_order_relaxed))
 			return;
 	}
 	for (;;) {
 		/* Mark the lock contended; seeing UNLOCKED means we took it.
-		 * Acquire: pairs with the Release swap in raw_unlock(). */
+		 * Acquire: pairs with the Release swap in rl__fmutex_unlock(). */
 		if (s != CONTENDED &&
 		    atomic_exchange_explicit(state, CONTENDED, memory_order_acquire) == UNLOCKED)
 			return;
@@ -151,24 +160,30 @@ static inline bool raw_destroy(struct mx *x)
 	return true;
 }
 
+/* The contended half of a lock, with TSan's view of it (raw_lock(), and
+ * rl__fmutex_lock_slow() after the inline CAS failed). */
+static void lock_contended_annotated(struct mx *x)
+{
+	TSAN_MUTEX(__tsan_mutex_pre_lock(x, 0));
+	lock_contended(&x->state);
+	TSAN_MUTEX(__tsan_mutex_post_lock(x, 0, 0));
+}
+
 static inline void raw_lock(struct mx *x)
 {
-	uint32_t expected = UNLOCKED;
 	TSAN_MUTEX(__tsan_mutex_pre_lock(x, 0));
-	/* Acquire: pairs with the Release swap in raw_unlock() of the previous holder. */
-	if (RL_UNLIKELY(!atomic_compare_exchange_strong_explicit(
-		    &x->state, &expected, LOCKED, memory_order_acquire, memory_order_relaxed)))
+	/* Acquire (rl__fmutex_trylock): pairs with the Release swap in
+	 * rl__fmutex_unlock() of the previous holder. */
+	if (RL_UNLIKELY(!rl__fmutex_trylock(x)))
 		lock_contended(&x->state);
 	TSAN_MUTEX(__tsan_mutex_post_lock(x, 0, 0));
 }
 
 static inline bool raw_try_lock(struct mx *x)
 {
-	uint32_t expected = UNLOCKED;
 	TSAN_MUTEX(__tsan_mutex_pre_lock(x, __tsan_mutex_try_lock));
-	/* Acquire on success: pairs with the Release swap in raw_unlock(). */
-	bool ok = atomic_compare_exchange_strong_explicit(&x->state, &expected, LOCKED,
-							  memory_order_acquire, memory_order_relaxed);
+	/* Acquire on success: pairs with the Release swap in rl__fmutex_unlock(). */
+	bool ok = rl__fmutex_trylock(x);
 	TSAN_MUTEX(__tsan_mutex_post_lock(
 		x, ok ? __tsan_mutex_try_lock : __tsan_mutex_try_lock | __tsan_mutex_try_lock_failed,
 		0));
@@ -179,13 +194,16 @@ static inline void raw_unlock(struct mx *x)
 {
 	TSAN_MUTEX(__tsan_mutex_pre_unlock(x, 0));
 	/* Release: publishes the holder's writes to the next lock's Acquire. */
-	uint32_t old = atomic_exchange_explicit(&x->state, UNLOCKED, memory_order_release);
-	if (RL_UNLIKELY(old != LOCKED)) {
-		if (old == UNLOCKED)
-			fatal("unlock of a mutex that is not locked");
-		rl__futex_wake_one(&x->state);
-	}
+	rl__fmutex_unlock(x);
 	TSAN_MUTEX(__tsan_mutex_post_unlock(x, 0));
+}
+
+/* The swap of rl__fmutex_unlock() saw @old instead of LOCKED. */
+void rl__fmutex_unlock_slow(struct rl__fmutex *x, uint32_t old)
+{
+	if (old == UNLOCKED)
+		fatal("unlock of a mutex that is not locked");
+	rl__futex_wake_one(&x->state);
 }
 
 #else /* RL_MUTEX_BACKEND_PTHREAD */
@@ -361,15 +379,14 @@ static void guard_cleanup(struct rl__cleanup *c)
 
 _Static_assert(offsetof(rl_mutex_guard, cleanup) == 0, "guard_cleanup casts back");
 
+#ifdef RL_MUTEX_BACKEND_FUTEX
+/* The inline lock of mutex.h pushes this same handler. */
+extern __typeof__(guard_cleanup) rl__fmutex_guard_cleanup __attribute__((alias("guard_cleanup")));
+#endif
+
 static inline int guard_enter(struct mx *x, rl_mutex_guard *g)
 {
-	g->mutex = (rl_mutex *)x;
-	g->value = value_of(x);
-	g->tid = rl__tid();
-	g->panicking = rl__thread_panicking();
-	g->cleanup.fn = guard_cleanup;
-	rl__cleanup_push(&g->cleanup);
-	return atomic_load_explicit(&x->poison, memory_order_relaxed) ? RL_POISONED : RL_OK;
+	return rl__mutex_guard_enter(g, (rl_mutex *)x, value_of(x), &x->poison, guard_cleanup);
 }
 
 int MX(lock)(rl_mutex *m, rl_mutex_guard *g)
@@ -392,6 +409,7 @@ int MX(try_lock)(rl_mutex *m, rl_mutex_guard *g)
 	return guard_enter(x, g);
 }
 
+/* The checked drop; the inline drop's out-of-line half too (below). */
 void MX(guard_drop)(rl_mutex_guard *g)
 {
 	struct mx *x = (struct mx *)g->mutex;
@@ -405,6 +423,27 @@ void MX(guard_drop)(rl_mutex_guard *g)
 	g->mutex = NULL;
 	unlock(x, __builtin_return_address(0));
 }
+
+#ifdef RL_MUTEX_BACKEND_FUTEX
+/*
+ * The out-of-line halves of mutex.h's inline lock, try_lock and drop. The
+ * inline lock has already tried its CAS (or seen probes attached): go to the
+ * spin and the futex without a second CAS.
+ */
+int rl__fmutex_lock_slow(rl_mutex *m, rl_mutex_guard *g)
+{
+	struct mx *x = (struct mx *)m;
+	if (RL_UNLIKELY(rl__probe_active))
+		lock_probed(x, __builtin_return_address(0));
+	else
+		lock_contended_annotated(x);
+	return guard_enter(x, g);
+}
+extern __typeof__(MX(try_lock)) rl__fmutex_try_lock_slow
+	__attribute__((alias(MX_PREFIX "try_lock")));
+extern __typeof__(MX(guard_drop)) rl__fmutex_guard_drop_slow
+	__attribute__((alias(MX_PREFIX "guard_drop")));
+#endif
 
 bool MX(is_poisoned)(const rl_mutex *m)
 {
@@ -487,9 +526,12 @@ PUBLIC_ALIAS(rl_mutex_align, align);
 PUBLIC_ALIAS(rl_mutex_init, init);
 PUBLIC_ALIAS(rl_mutex_destroy, destroy);
 PUBLIC_ALIAS(rl_arc_mutex_new, arc_new);
+#if !RL__MUTEX_INLINE
+/* Otherwise sync/inline.c defines these from mutex.h's inline bodies. */
 PUBLIC_ALIAS(rl_mutex_lock, lock);
 PUBLIC_ALIAS(rl_mutex_try_lock, try_lock);
 PUBLIC_ALIAS(rl_mutex_guard_drop, guard_drop);
+#endif
 PUBLIC_ALIAS(rl_mutex_is_poisoned, is_poisoned);
 PUBLIC_ALIAS(rl_mutex_clear_poison, clear_poison);
 PUBLIC_ALIAS(rl_mutex_get_mut, get_mut);

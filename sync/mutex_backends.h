@@ -6,7 +6,10 @@
  * The object of the backend chosen by RACELAB_MUTEX (futex by default) also
  * defines RL_MUTEX_DEFAULT_BACKEND and exports the public names of mutex.h
  * (rl_mutex_lock, ..., rl_arc_mutex_new) as aliases of its own symbols, so a
- * public call costs no extra jump.
+ * public call costs no extra jump. The exception: where mutex.h inlines the
+ * futex backend's lock, try_lock and guard drop (RL__MUTEX_INLINE), those
+ * three are sync/inline.c's external definitions of the inline bodies, whose
+ * slow halves are the rl__fmutex_*_slow functions of the futex object.
  *
  * The benchmark and the tests use these prefixed names to compare the two
  * backends in one run. A guard must be dropped by the backend that locked it:

@@ -5,8 +5,9 @@
  *
  * C and C++. In C the headers show the layouts of Rc, Arc and their boxes and
  * define the fast paths (clone, drop, deref, Cell get/set/add, the mutex
- * guard's deref) as static inline functions, which use C11 atomics and
- * flexible array members. C++ has neither, so in C++ those types are opaque
+ * guard's deref, the futex mutex's lock and guard drop) as static inline
+ * functions, which use C11 atomics and flexible array members. C++ has
+ * neither, so in C++ those types are opaque
  * and the same names are declarations of ordinary functions of the library.
  * The library defines them once, from the same bodies: sync/inline.c defines
  * RL__INLINE_EXTERN before including the headers, which turns RL__INLINE from

@@ -1,7 +1,9 @@
 /* test_mutex.c — Mutex<T>: locking, poisoning after rl_panic, clear_poison,
  * try_lock, unlock-not-held aborts, sizes, Arc<Mutex<T>> in one allocation.
  * Every behaviour test runs on both backends (futex and pthread) through the
- * prefixed names of sync/mutex_backends.h.
+ * prefixed names of sync/mutex_backends.h, and on the public names as a C
+ * program calls them ("public": mutex.h's inline fast paths where the futex
+ * backend is the default, with their out-of-line halves).
  *
  * Run with "stress" for the stress group: an Arc<Mutex<i64>> counter
  * incremented by several threads ends at exactly threads x iterations.
@@ -56,6 +58,35 @@ struct backend {
 
 static const struct backend futex_backend = BACKEND(rl_fmutex, "futex");
 static const struct backend pthread_backend = BACKEND(rl_pmutex, "pthread");
+
+/* The public lock, try_lock and drop, compiled here: inline where
+ * RL__MUTEX_INLINE, calls otherwise. */
+static int public_lock(rl_mutex *m, rl_mutex_guard *g)
+{
+	return rl_mutex_lock(m, g);
+}
+
+static int public_try_lock(rl_mutex *m, rl_mutex_guard *g)
+{
+	return rl_mutex_try_lock(m, g);
+}
+
+static void public_guard_drop(rl_mutex_guard *g)
+{
+	rl_mutex_guard_drop(g);
+}
+
+#if RACELAB_MUTEX_FUTEX
+#define default_value_offset rl_fmutex_value_offset
+#else
+#define default_value_offset rl_pmutex_value_offset
+#endif
+
+static const struct backend public_backend = {
+	"public", rl_mutex_size, rl_mutex_align, default_value_offset, rl_mutex_init,
+	rl_mutex_destroy, rl_arc_mutex_new, public_lock, public_try_lock, public_guard_drop,
+	rl_mutex_is_poisoned, rl_mutex_clear_poison, rl_mutex_get_mut, rl_mutex_into_inner,
+};
 
 /* A heap Mutex<T> of @value_size bytes on backend @b. */
 static rl_mutex *mutex_new(const struct backend *b, size_t value_size)
@@ -320,6 +351,50 @@ static void test_try_lock_on_poisoned_mutex_returns_poisoned(void **state)
 	assert_int_equal(*(int32_t *)rl_mutex_guard_get(&g), 7);
 	b->guard_drop(&g);
 	mutex_free(b, m);
+}
+
+static void test_guards_dropped_out_of_order_unlock_each_mutex(void **state)
+{
+	const struct backend *b = *state;
+	rl_mutex *m1 = mutex_new(b, 4), *m2 = mutex_new(b, 4);
+	rl_mutex_guard g1, g2;
+	assert_int_equal(b->lock(m1, &g1), RL_OK);
+	assert_int_equal(b->lock(m2, &g2), RL_OK);
+	b->guard_drop(&g1); /* not the innermost guard */
+	assert_int_equal(try_lock_from_other_thread(b, m1), RL_OK);
+	assert_int_equal(try_lock_from_other_thread(b, m2), RL_EBUSY);
+	b->guard_drop(&g2);
+	assert_int_equal(try_lock_from_other_thread(b, m2), RL_OK);
+	assert_false(b->is_poisoned(m1));
+	assert_false(b->is_poisoned(m2));
+	mutex_free(b, m1);
+	mutex_free(b, m2);
+}
+
+/* Where futex is the default, a guard from the public (inline) lock is an
+ * rl_fmutex guard: either side may drop it, and each sees the other's lock. */
+static void test_public_guards_are_futex_guards(void **state)
+{
+	(void)state;
+#if RACELAB_MUTEX_FUTEX
+	const struct backend *f = &futex_backend, *p = &public_backend;
+	rl_mutex *m = mutex_new(f, sizeof(int32_t));
+	rl_mutex_guard g;
+	assert_int_equal(p->lock(m, &g), RL_OK);
+	*(int32_t *)rl_mutex_guard_get(&g) = 3;
+	assert_int_equal(try_lock_from_other_thread(f, m), RL_EBUSY);
+	f->guard_drop(&g);
+	assert_int_equal(f->lock(m, &g), RL_OK);
+	assert_int_equal(*(int32_t *)rl_mutex_guard_get(&g), 3);
+	assert_int_equal(try_lock_from_other_thread(p, m), RL_EBUSY);
+	p->guard_drop(&g);
+	assert_int_equal(p->try_lock(m, &g), RL_OK);
+	f->guard_drop(&g);
+	assert_false(f->is_poisoned(m));
+	mutex_free(f, m);
+#else
+	skip();
+#endif
 }
 
 /* ---- get_mut / into_inner ----------------------------------------------- */
@@ -636,16 +711,17 @@ static void test_scheduler_turns_self_deadlock_into_panic(void **state)
 
 /* ---- main --------------------------------------------------------------- */
 
-/* Each behaviour test once per backend, named "<test>/<backend>". */
-#define BOTH(fn)                                                                   \
+/* Each behaviour test once per backend and on the public names, named "<test>/<backend>". */
+#define EACH(fn)                                                                   \
 	{#fn "/futex", fn, NULL, NULL, (void *)&futex_backend},                     \
-		{#fn "/pthread", fn, NULL, NULL, (void *)&pthread_backend}
+		{#fn "/pthread", fn, NULL, NULL, (void *)&pthread_backend},         \
+		{#fn "/public", fn, NULL, NULL, (void *)&public_backend}
 
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "stress")) {
 		const struct CMUnitTest stress[] = {
-			BOTH(test_arc_mutex_counter_is_exact_under_contention),
+			EACH(test_arc_mutex_counter_is_exact_under_contention),
 		};
 		return cmocka_run_group_tests_name("mutex-stress", stress, NULL, NULL);
 	}
@@ -653,24 +729,26 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_futex_mutex_sizes_match_rust),
 		cmocka_unit_test(test_pthread_mutex_size_holds_a_pthread_mutex),
 		cmocka_unit_test(test_public_names_use_the_configured_backend),
-		BOTH(test_lock_gives_zeroed_value_and_keeps_writes),
-		BOTH(test_value_lies_inside_the_block),
-		BOTH(test_lock_after_panic_returns_poisoned),
-		BOTH(test_guard_dropped_before_panic_does_not_poison),
-		BOTH(test_clear_poison_makes_lock_ok_again),
-		BOTH(test_panic_poisons_every_held_mutex),
-		BOTH(test_try_lock_busy_while_held),
-		BOTH(test_try_lock_on_poisoned_mutex_returns_poisoned),
-		BOTH(test_get_mut_and_into_inner_report_poison),
-		BOTH(test_unlock_through_dropped_guard_aborts),
-		BOTH(test_unlock_on_another_thread_aborts),
-		BOTH(test_destroy_locked_mutex_aborts),
-		BOTH(test_arc_mutex_is_one_allocation),
-		BOTH(test_arc_mutex_drop_runs_once_on_the_value),
-		BOTH(test_detector_sees_unlock_to_lock_edges),
-		BOTH(test_detector_reports_the_same_updates_without_the_lock),
-		BOTH(test_scheduler_serialises_lockers_exactly),
-		BOTH(test_scheduler_turns_self_deadlock_into_panic),
+		EACH(test_lock_gives_zeroed_value_and_keeps_writes),
+		EACH(test_value_lies_inside_the_block),
+		EACH(test_lock_after_panic_returns_poisoned),
+		EACH(test_guard_dropped_before_panic_does_not_poison),
+		EACH(test_clear_poison_makes_lock_ok_again),
+		EACH(test_panic_poisons_every_held_mutex),
+		EACH(test_try_lock_busy_while_held),
+		EACH(test_try_lock_on_poisoned_mutex_returns_poisoned),
+		EACH(test_guards_dropped_out_of_order_unlock_each_mutex),
+		cmocka_unit_test(test_public_guards_are_futex_guards),
+		EACH(test_get_mut_and_into_inner_report_poison),
+		EACH(test_unlock_through_dropped_guard_aborts),
+		EACH(test_unlock_on_another_thread_aborts),
+		EACH(test_destroy_locked_mutex_aborts),
+		EACH(test_arc_mutex_is_one_allocation),
+		EACH(test_arc_mutex_drop_runs_once_on_the_value),
+		EACH(test_detector_sees_unlock_to_lock_edges),
+		EACH(test_detector_reports_the_same_updates_without_the_lock),
+		EACH(test_scheduler_serialises_lockers_exactly),
+		EACH(test_scheduler_turns_self_deadlock_into_panic),
 	};
 	return cmocka_run_group_tests_name("mutex", tests, NULL, NULL);
 }
