@@ -3,8 +3,8 @@
  * read-mostly trio RCU load / Mutex read / Arc clone-and-read.
  *
  * Every benchmark uses the real primitive through its public header (the two
- * Mutex backends through sync/mutex_backends.h); nothing here re-implements
- * one. Objects a thread owns are made on that thread (thread_init), so an Rc
+ * Mutex backends through sync/mutex_backends.h; see FUTEX_API for which
+ * names time the futex backend); nothing here re-implements one. Objects a thread owns are made on that thread (thread_init), so an Rc
  * is used by its owner and memory is first touched where it is used.
  */
 #include <errno.h>
@@ -196,59 +196,77 @@ const struct rl_bench rl_bench_arc_shared_clone_drop = {
  * Arc<Mutex<u64>> incremented by every thread. Both backends.
  * ---------------------------------------------------------------------- */
 
-#define MUTEX_BENCHES(P)                                                              \
-	static int P##_own_init(void *shared, unsigned idx, void **local)            \
+/*
+ * The futex rows time what a program gets: the public rl_mutex_* names, whose
+ * lock and guard drop are inline (mutex.h) when futex is the default backend.
+ * In a RACELAB_MUTEX=pthread build the public names are pthread's, and the
+ * futex rows call the library's rl_fmutex_* functions.
+ */
+#if RACELAB_MUTEX_FUTEX
+#define FUTEX_API rl_mutex
+#else
+#define FUTEX_API rl_fmutex
+#endif
+/* MX_FN(P, lock) is P_lock, after P itself was expanded (FUTEX_API). */
+#define MX_FN(P, name) MX_FN_(P, name)
+#define MX_FN_(P, name) P##_##name
+#define FX(name) MX_FN(FUTEX_API, name)
+
+/* MUTEX_BENCHES(N, P): backend N's benchmark functions; the locks and guard
+ * drops they time are P_lock and P_guard_drop. */
+#define MUTEX_BENCHES(N, P)                                                           \
+	static int N##_own_init(void *shared, unsigned idx, void **local)             \
 	{                                                                             \
-		rl_mutex *m = aligned_alloc(16, (P##_size(sizeof(uint64_t)) + 15) / 16 * 16); \
+		rl_mutex *m = aligned_alloc(16, (N##_size(sizeof(uint64_t)) + 15) / 16 * 16); \
 		if (!m)                                                               \
 			return RL_ENOMEM;                                             \
-		P##_init(m, sizeof(uint64_t));                                        \
+		N##_init(m, sizeof(uint64_t));                                        \
 		*local = m;                                                           \
 		return RL_OK;                                                         \
 	}                                                                             \
-	static void P##_own_fini(void *shared, void *local, unsigned idx)            \
+	static void N##_own_fini(void *shared, void *local, unsigned idx)             \
 	{                                                                             \
-		P##_destroy(local);                                                   \
+		N##_destroy(local);                                                   \
 		free(local);                                                          \
 	}                                                                             \
-	/* lock, escape the value (black_box(&*guard)), unlock */                    \
-	static int run_##P##_lock_unlock(void *shared, void *local, unsigned idx,    \
-					 uint64_t iters)                             \
+	/* lock, escape the value (black_box(&*guard)), unlock */                     \
+	static int run_##N##_lock_unlock(void *shared, void *local, unsigned idx,     \
+					 uint64_t iters)                              \
 	{                                                                             \
 		rl_mutex *m = local;                                                  \
 		for (uint64_t i = 0; i < iters; i++) {                                \
 			rl_mutex_guard g;                                             \
-			if (P##_lock(m, &g) < 0)                                      \
+			if (MX_FN(P, lock)(m, &g) < 0)                                \
 				return RL_EINVAL;                                     \
 			rl_bench_escape(rl_mutex_guard_get(&g));                      \
-			P##_guard_drop(&g);                                           \
+			MX_FN(P, guard_drop)(&g);                                     \
 		}                                                                     \
 		return RL_OK;                                                         \
 	}                                                                             \
-	static int P##_counter_setup(void **shared, unsigned nthreads)               \
+	static int N##_counter_setup(void **shared, unsigned nthreads)                \
 	{                                                                             \
-		rl_arc *a = P##_arc_new(sizeof(uint64_t), NULL);                      \
+		rl_arc *a = N##_arc_new(sizeof(uint64_t), NULL);                      \
 		if (!a)                                                               \
 			return RL_ENOMEM;                                             \
 		*shared = a;                                                          \
 		return RL_OK;                                                         \
 	}                                                                             \
-	static int run_##P##_counter(void *shared, void *local, unsigned idx,        \
-				     uint64_t iters)                                 \
+	static int run_##N##_counter(void *shared, void *local, unsigned idx,         \
+				     uint64_t iters)                                  \
 	{                                                                             \
 		rl_mutex *m = rl_arc_get(shared);                                     \
 		for (uint64_t i = 0; i < iters; i++) {                                \
 			rl_mutex_guard g;                                             \
-			if (P##_lock(m, &g) < 0)                                      \
+			if (MX_FN(P, lock)(m, &g) < 0)                                \
 				return RL_EINVAL;                                     \
 			++*(uint64_t *)rl_mutex_guard_get(&g);                        \
-			P##_guard_drop(&g);                                           \
+			MX_FN(P, guard_drop)(&g);                                     \
 		}                                                                     \
 		return RL_OK;                                                         \
 	}
 
-MUTEX_BENCHES(rl_fmutex)
-MUTEX_BENCHES(rl_pmutex)
+MUTEX_BENCHES(rl_fmutex, FUTEX_API)
+MUTEX_BENCHES(rl_pmutex, rl_pmutex)
 
 static void arc_teardown(void *shared, unsigned nthreads)
 {
@@ -327,11 +345,11 @@ static void *writer_main(void *arg)
 			}
 		} else if (r->kind == 1) {
 			rl_mutex_guard g;
-			rl_fmutex_lock(r->mutex, &g);
+			FX(lock)(r->mutex, &g);
 			struct value *v = rl_mutex_guard_get(&g);
 			v->a = gen;
 			v->b = ~gen;
-			rl_fmutex_guard_drop(&g);
+			FX(guard_drop)(&g);
 		} else {
 			rl_arc *fresh = rl_arc_new(sizeof(struct value), NULL);
 			if (fresh) {
@@ -339,11 +357,11 @@ static void *writer_main(void *arg)
 				v->a = gen;
 				v->b = ~gen;
 				rl_mutex_guard g;
-				rl_fmutex_lock(r->mutex, &g);
+				FX(lock)(r->mutex, &g);
 				rl_arc **slot = rl_mutex_guard_get(&g);
 				rl_arc *old = *slot;
 				*slot = fresh;
-				rl_fmutex_guard_drop(&g);
+				FX(guard_drop)(&g);
 				rl_arc_drop(old); /* readers still holding it keep it alive */
 			}
 		}
@@ -370,20 +388,20 @@ static int readmostly_setup(void **shared, int kind)
 			rl_rcu_cell_init(&r->cell, v, free);
 	} else {
 		size_t vs = kind == 1 ? sizeof(struct value) : sizeof(rl_arc *);
-		r->mutex = aligned_alloc(16, (rl_fmutex_size(vs) + 15) / 16 * 16);
+		r->mutex = aligned_alloc(16, (FX(size)(vs) + 15) / 16 * 16);
 		if (!r->mutex) {
 			rc = RL_ENOMEM;
 		} else {
-			rl_fmutex_init(r->mutex, vs);
+			FX(init)(r->mutex, vs);
 			if (kind == 2) {
 				rl_arc *first = rl_arc_new(sizeof(struct value), NULL);
 				void *slot;
 				if (!first) {
-					rl_fmutex_destroy(r->mutex);
+					FX(destroy)(r->mutex);
 					free(r->mutex);
 					rc = RL_ENOMEM;
 				} else {
-					rl_fmutex_get_mut(r->mutex, &slot);
+					FX(get_mut)(r->mutex, &slot);
 					*(rl_arc **)slot = first;
 				}
 			}
@@ -395,10 +413,10 @@ static int readmostly_setup(void **shared, int kind)
 		} else {
 			if (kind == 2) {
 				void *slot;
-				rl_fmutex_get_mut(r->mutex, &slot);
+				FX(get_mut)(r->mutex, &slot);
 				rl_arc_drop(*(rl_arc **)slot);
 			}
-			rl_fmutex_destroy(r->mutex);
+			FX(destroy)(r->mutex);
 			free(r->mutex);
 		}
 		rc = RL_EAGAIN;
@@ -421,10 +439,10 @@ static void readmostly_teardown(void *shared, unsigned nthreads)
 	} else {
 		if (r->kind == 2) {
 			void *slot;
-			rl_fmutex_get_mut(r->mutex, &slot);
+			FX(get_mut)(r->mutex, &slot);
 			rl_arc_drop(*(rl_arc **)slot);
 		}
-		rl_fmutex_destroy(r->mutex);
+		FX(destroy)(r->mutex);
 		free(r->mutex);
 	}
 	free(r);
@@ -453,11 +471,11 @@ static int run_read_mutex(void *shared, void *local, unsigned idx, uint64_t iter
 	struct readmostly *r = shared;
 	for (uint64_t i = 0; i < iters; i++) {
 		rl_mutex_guard g;
-		rl_fmutex_lock(r->mutex, &g);
+		FX(lock)(r->mutex, &g);
 		const struct value *v = rl_mutex_guard_get(&g);
 		uint64_t sum = v->a + v->b;
 		RL_BENCH_KEEP(sum);
-		rl_fmutex_guard_drop(&g);
+		FX(guard_drop)(&g);
 	}
 	return RL_OK;
 }
@@ -467,9 +485,9 @@ static int run_read_arc(void *shared, void *local, unsigned idx, uint64_t iters)
 	struct readmostly *r = shared;
 	for (uint64_t i = 0; i < iters; i++) {
 		rl_mutex_guard g;
-		rl_fmutex_lock(r->mutex, &g);
+		FX(lock)(r->mutex, &g);
 		rl_arc *a = rl_arc_clone(*(rl_arc **)rl_mutex_guard_get(&g));
-		rl_fmutex_guard_drop(&g);
+		FX(guard_drop)(&g);
 		const struct value *v = rl_arc_get(a);
 		uint64_t sum = v->a + v->b;
 		RL_BENCH_KEEP(sum);
