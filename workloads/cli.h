@@ -43,6 +43,16 @@ struct rl_cli_sim {
 int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *p, struct rl_cli_sim *sim,
 		      bool *handled);
 
+/* Parse one workload option shared by run and explore (--threads, --iters,
+ * --stack, --check; --check abort only when @allow_abort) at argv[*i] into @p.
+ * *@handled: it was one. Return: 0, or RL_EXIT_USAGE after printing the error. */
+int rl_cli_workload_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool allow_abort,
+			   bool *handled);
+
+/* The workload called @name for command @cmd, or a usage error (with the
+ * closest name as a suggestion). Return: 0 with *@out set, or RL_EXIT_USAGE. */
+int rl_cli_find_workload(const char *cmd, const char *name, const struct rl_workload **out);
+
 /* Check the simulation options against @w; give a scheduled run without
  * --seed a fresh seed. Return: 0 or RL_EXIT_USAGE. */
 int rl_cli_sim_check(const struct rl_workload *w, struct rl_workload_params *p, const struct rl_cli_sim *sim);

@@ -267,7 +267,8 @@ int rl_cmd_explore(int argc, char **argv)
 	bool json = false;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
-		bool missing = false;
+		bool missing = false, handled = false;
+		int st = 0;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(explore_usage, stdout);
 			return RL_EXIT_CLEAN;
@@ -293,22 +294,9 @@ int rl_cmd_explore(int argc, char **argv)
 				return rl_cli_usage_error("--pct-depth needs a whole number from 1 to 64, not '%s'",
 							  v ? v : "");
 			p.pct_depth = (unsigned)d;
-		} else if ((v = rl_cli_option(argc, argv, &i, "--threads", &missing)) || missing) {
-			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.threads))
-				return rl_cli_usage_error("--threads needs a whole number of at least 1, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--iters", &missing)) || missing) {
-			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.iters))
-				return rl_cli_usage_error("--iters needs a whole number of at least 1, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--stack", &missing)) || missing) {
-			if (!v || rl_parse_size(v, &p.stack) || p.stack == 0)
-				return rl_cli_usage_error("--stack needs a size such as 512K or 2M, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--check", &missing)) || missing) {
-			if (v && !strcmp(v, "report"))
-				p.check = RL_CHECK_REPORT;
-			else if (v && !strcmp(v, "off"))
-				p.check = RL_CHECK_OFF;
-			else
-				return rl_cli_usage_error("--check takes report or off here, not '%s'", v ? v : "");
+		} else if ((st = rl_cli_workload_option(argc, argv, &i, &p, false, &handled)) || handled) {
+			if (st)
+				return st;
 		} else if (argv[i][0] == '-') {
 			return rl_cli_usage_error("explore: unknown option '%s' (try 'racelab explore --help')", argv[i]);
 		} else if (!name) {
@@ -317,15 +305,10 @@ int rl_cmd_explore(int argc, char **argv)
 			return rl_cli_usage_error("explore: one workload at a time ('%s' and '%s')", name, argv[i]);
 		}
 	}
-	if (!name)
-		return rl_cli_usage_error("explore: which workload? (see 'racelab list')");
-	const struct rl_workload *w = rl_workload_find(name);
-	if (!w) {
-		const char *s = rl_workload_suggest(name);
-		if (s)
-			return rl_cli_usage_error("unknown workload '%s'; did you mean '%s'? (see 'racelab list')", name, s);
-		return rl_cli_usage_error("unknown workload '%s' (see 'racelab list')", name);
-	}
+	const struct rl_workload *w;
+	int st = rl_cli_find_workload("explore", name, &w);
+	if (st)
+		return st;
 	if (p.pct_depth && p.schedule != RL_WL_SCHED_PCT)
 		return rl_cli_usage_error("--pct-depth applies to --strategy pct");
 	if (seed > UINT64_MAX - schedules)

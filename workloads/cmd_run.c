@@ -193,6 +193,51 @@ static const char run_usage[] =
 	"Exit status: 0 clean, 3 violation, 2 bad usage, 1 could not run or --expect not met,\n"
 	"130 interrupted.\n";
 
+int rl_cli_workload_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool allow_abort,
+			   bool *handled)
+{
+	const char *v;
+	bool missing = false;
+	*handled = true;
+	if ((v = rl_cli_option(argc, argv, i, "--threads", &missing)) || missing) {
+		if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p->threads))
+			return rl_cli_usage_error("--threads needs a whole number of at least 1, not '%s'", v ? v : "");
+	} else if ((v = rl_cli_option(argc, argv, i, "--iters", &missing)) || missing) {
+		if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p->iters))
+			return rl_cli_usage_error("--iters needs a whole number of at least 1, not '%s'", v ? v : "");
+	} else if ((v = rl_cli_option(argc, argv, i, "--stack", &missing)) || missing) {
+		if (!v || rl_parse_size(v, &p->stack) || p->stack == 0)
+			return rl_cli_usage_error("--stack needs a size such as 512K or 2M, not '%s'", v ? v : "");
+	} else if ((v = rl_cli_option(argc, argv, i, "--check", &missing)) || missing) {
+		if (v && !strcmp(v, "report"))
+			p->check = RL_CHECK_REPORT;
+		else if (v && allow_abort && !strcmp(v, "abort"))
+			p->check = RL_CHECK_ABORT;
+		else if (v && !strcmp(v, "off"))
+			p->check = RL_CHECK_OFF;
+		else if (allow_abort)
+			return rl_cli_usage_error("--check takes report, abort or off, not '%s'", v ? v : "");
+		else
+			return rl_cli_usage_error("--check takes report or off here, not '%s'", v ? v : "");
+	} else {
+		*handled = false;
+	}
+	return 0;
+}
+
+int rl_cli_find_workload(const char *cmd, const char *name, const struct rl_workload **out)
+{
+	if (!name)
+		return rl_cli_usage_error("%s: which workload? (see 'racelab list')", cmd);
+	*out = rl_workload_find(name);
+	if (*out)
+		return 0;
+	const char *s = rl_workload_suggest(name);
+	if (s)
+		return rl_cli_usage_error("unknown workload '%s'; did you mean '%s'? (see 'racelab list')", name, s);
+	return rl_cli_usage_error("unknown workload '%s' (see 'racelab list')", name);
+}
+
 int rl_cmd_run(int argc, char **argv)
 {
 	struct rl_workload_params p = {.check = RL_CHECK_REPORT};
@@ -204,6 +249,8 @@ int rl_cmd_run(int argc, char **argv)
 		const char *v;
 		bool missing = false, handled;
 		int st = rl_cli_sim_option(argc, argv, &i, &p, &sim, &handled);
+		if (!st && !handled)
+			st = rl_cli_workload_option(argc, argv, &i, &p, true, &handled);
 		if (st)
 			return st;
 		if (handled)
@@ -213,27 +260,9 @@ int rl_cmd_run(int argc, char **argv)
 			return RL_EXIT_CLEAN;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if ((v = rl_cli_option(argc, argv, &i, "--threads", &missing)) || missing) {
-			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.threads))
-				return rl_cli_usage_error("--threads needs a whole number of at least 1, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--iters", &missing)) || missing) {
-			if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p.iters))
-				return rl_cli_usage_error("--iters needs a whole number of at least 1, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--stack", &missing)) || missing) {
-			if (!v || rl_parse_size(v, &p.stack) || p.stack == 0)
-				return rl_cli_usage_error("--stack needs a size such as 512K or 2M, not '%s'", v ? v : "");
 		} else if ((v = rl_cli_option(argc, argv, &i, "--main-stack", &missing)) || missing) {
 			if (!v || rl_parse_size(v, &p.main_stack) || p.main_stack == 0)
 				return rl_cli_usage_error("--main-stack needs a size such as 8M, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--check", &missing)) || missing) {
-			if (v && !strcmp(v, "report"))
-				p.check = RL_CHECK_REPORT;
-			else if (v && !strcmp(v, "abort"))
-				p.check = RL_CHECK_ABORT;
-			else if (v && !strcmp(v, "off"))
-				p.check = RL_CHECK_OFF;
-			else
-				return rl_cli_usage_error("--check takes report, abort or off, not '%s'", v ? v : "");
 		} else if ((v = rl_cli_option(argc, argv, &i, "--expect", &missing)) || missing) {
 			if (!v || rl_verdict_parse(v, &expect))
 				return rl_cli_usage_error("--expect takes clean, send-violation (send), sync-violation (sync), "
@@ -247,16 +276,11 @@ int rl_cmd_run(int argc, char **argv)
 			return rl_cli_usage_error("run: one workload at a time ('%s' and '%s')", name, argv[i]);
 		}
 	}
-	if (!name)
-		return rl_cli_usage_error("run: which workload? (see 'racelab list')");
-	const struct rl_workload *w = rl_workload_find(name);
-	if (!w) {
-		const char *s = rl_workload_suggest(name);
-		if (s)
-			return rl_cli_usage_error("unknown workload '%s'; did you mean '%s'? (see 'racelab list')", name, s);
-		return rl_cli_usage_error("unknown workload '%s' (see 'racelab list')", name);
-	}
-	int st = rl_cli_sim_check(w, &p, &sim);
+	const struct rl_workload *w;
+	int st = rl_cli_find_workload("run", name, &w);
+	if (st)
+		return st;
+	st = rl_cli_sim_check(w, &p, &sim);
 	if (st)
 		return st;
 	char why[RL_WL_TEXT];
