@@ -863,6 +863,104 @@ static void test_threads_past_the_limit_run_unchecked(void **state)
 		assert_int_equal(own[i], 1);
 }
 
+/* ---- the detector under contention ----------------------------------------- */
+
+/* Threads that each write their own slot many times (distinct locations, the
+ * detector lock contended by every event), then arrive on one counter with
+ * an RMW; the last to arrive reads every slot. With AcqRel the RMWs form one
+ * release sequence that carries every writer's clock to the last one, so
+ * nothing races, but only if each RMW's event is processed atomically with
+ * the RMW itself: a detector that saw them in another order than memory did
+ * would miss an edge and report a write. With Relaxed, nothing orders the
+ * other writers' slots before the reads. More threads than CPUs: holders of
+ * the detector lock get preempted and waiters must sleep and be woken. */
+enum { GATHER_N = 8, GATHER_WRITES = 2000 };
+
+struct gather {
+	uint64_t slot[GATHER_N];
+	_Atomic uint64_t arrived;
+	memory_order mo;
+	uint64_t sum;
+	_Atomic int last; /* workers that saw themselves last */
+};
+
+struct gather_arg {
+	struct gather *g;
+	int i;
+};
+
+static void *gather_worker(void *p)
+{
+	struct gather_arg *a = p;
+	struct gather *g = a->g;
+	for (uint64_t k = 1; k <= GATHER_WRITES; k++)
+		p_write(&g->slot[a->i], k, "Cell<u64>", "slot_set");
+	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RMW, &g->arrived, "AtomicU64", "arrive");
+	ev.order = (uint8_t)g->mo;
+	rl__probe_enter(&ev);
+	ev.rval = atomic_fetch_add_explicit(&g->arrived, 1, g->mo);
+	ev.wval = ev.rval + 1;
+	rl__probe_exit(&ev);
+	if (ev.rval == GATHER_N - 1) {
+		uint64_t sum = 0;
+		for (int i = 0; i < GATHER_N; i++)
+			sum += p_read(&g->slot[i], "Cell<u64>", "slot_get");
+		g->sum = sum; /* read by main after the joins */
+		atomic_fetch_add_explicit(&g->last, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static rl_probe_stats run_gather(struct gather *g, memory_order mo)
+{
+	memset(g, 0, sizeof(*g));
+	g->mo = mo;
+	struct gather_arg args[GATHER_N];
+	rl_thread *t[GATHER_N];
+	attach_detector();
+	for (int i = 0; i < GATHER_N; i++) {
+		args[i] = (struct gather_arg){ .g = g, .i = i };
+		t[i] = spawn(gather_worker, &args[i], "gatherer");
+	}
+	for (int i = 0; i < GATHER_N; i++)
+		join(t[i]);
+	return detach();
+}
+
+static void test_contended_acq_rel_arrivals_carry_every_writer_clock(void **state)
+{
+	(void)state;
+	struct gather g;
+	rl_probe_stats st = run_gather(&g, memory_order_acq_rel);
+	assert_int_equal(atomic_load(&g.last), 1);
+	assert_int_equal(g.sum, (uint64_t)GATHER_N * GATHER_WRITES);
+	assert_int_equal(st.races, 0);
+	assert_int_equal(st.race_events, 0);
+	assert_int_equal(st.locations, GATHER_N);
+	/* Per worker: its writes, its RMW, start, exit; the last one's reads;
+	 * main's spawns and joins. */
+	assert_int_equal(st.events, (uint64_t)GATHER_N * (GATHER_WRITES + 1 + 2) + GATHER_N + 2 * GATHER_N);
+	rl_probe_reset();
+}
+
+static void test_contended_relaxed_arrivals_are_flagged_on_every_other_slot(void **state)
+{
+	(void)state;
+	struct gather g;
+	rl_probe_stats st = run_gather(&g, memory_order_relaxed);
+	assert_int_equal(atomic_load(&g.last), 1);
+	assert_int_equal(g.sum, (uint64_t)GATHER_N * GATHER_WRITES);
+	/* One report per other worker's slot: the reader's own slot is ordered. */
+	assert_int_equal(st.races, GATHER_N - 1);
+	for (size_t i = 0; i < rl_probe_report_count(); i++) {
+		const rl_probe_report *r = rl_probe_report_at(i);
+		assert_string_equal(r->cur.op, "slot_get");
+		assert_string_equal(r->prev.op, "slot_set");
+		assert_int_not_equal(r->cur.tid, r->prev.tid);
+	}
+	rl_probe_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -890,6 +988,8 @@ int main(void)
 		cmocka_unit_test(test_attach_rejects_bad_use),
 		cmocka_unit_test(test_probes_without_a_session_do_nothing),
 		cmocka_unit_test(test_threads_past_the_limit_run_unchecked),
+		cmocka_unit_test(test_contended_acq_rel_arrivals_carry_every_writer_clock),
+		cmocka_unit_test(test_contended_relaxed_arrivals_are_flagged_on_every_other_slot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
