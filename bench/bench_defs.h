@@ -18,6 +18,8 @@ extern const struct rl_bench rl_bench_pthread_spawn_8m;
 extern const struct rl_bench rl_bench_rc_clone_drop;
 extern const struct rl_bench rl_bench_rc_clone_drop_checks_off;
 extern const struct rl_bench rl_bench_rc_clone_drop_foreign;
+/* bench_unchecked.c: the owner checks' baseline */
+extern const struct rl_bench rl_bench_rc_clone_drop_unchecked;
 extern const struct rl_bench rl_bench_arc_clone_drop;
 extern const struct rl_bench rl_bench_arc_shared_clone_drop;
 extern const struct rl_bench rl_bench_mutex_futex_lock_unlock;

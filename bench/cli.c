@@ -353,21 +353,26 @@ static bool selected(const struct rl_bench *b, const struct rl_bench **sel, size
 }
 
 /*
- * Pairs measured together. As the reference (@as_reference): the selected
- * benchmark that names @b as its pair. Otherwise: @b's own pair, if selected
- * (then @b is skipped here, measured with its reference).
+ * Benchmarks measured together. A benchmark whose .pair (its reference) is
+ * selected too is measured with that reference: pair_ref() finds it, and the
+ * benchmark is skipped where it stands. group_of() collects, for a reference,
+ * itself and every selected benchmark that names it.
  */
-static const struct rl_bench *pair_of(const struct rl_bench *b, const struct rl_bench **sel,
-				      size_t nsel, bool as_reference)
+static const struct rl_bench *pair_ref(const struct rl_bench *b, const struct rl_bench **sel, size_t nsel)
 {
-	if (!as_reference) {
-		const struct rl_bench *ref = b->pair ? rl_bench_find(b->pair) : NULL;
-		return ref && selected(ref, sel, nsel) ? ref : NULL;
-	}
-	for (size_t i = 0; i < nsel; i++)
+	const struct rl_bench *ref = b->pair ? rl_bench_find(b->pair) : NULL;
+	return ref && selected(ref, sel, nsel) ? ref : NULL;
+}
+
+static size_t group_of(const struct rl_bench *b, const struct rl_bench **sel, size_t nsel,
+		       const struct rl_bench *group[RL_BENCH_GROUP_MAX])
+{
+	size_t n = 0;
+	group[n++] = b;
+	for (size_t i = 0; i < nsel && n < RL_BENCH_GROUP_MAX; i++)
 		if (sel[i]->pair && !strcmp(sel[i]->pair, b->name))
-			return sel[i];
-	return NULL;
+			group[n++] = sel[i];
+	return n;
 }
 
 static int run(struct rl_bench_session *s, const struct rl_bench **sel, size_t nsel)
@@ -396,16 +401,17 @@ static int run(struct rl_bench_session *s, const struct rl_bench **sel, size_t n
 			}
 			continue;
 		}
-		/* A benchmark whose reference is selected too was measured with it. */
-		if (pair_of(b, sel, nsel, false))
+		/* A benchmark whose reference is selected too is measured with it. */
+		if (pair_ref(b, sel, nsel))
 			continue;
-		const struct rl_bench *partner = pair_of(b, sel, nsel, true);
+		const struct rl_bench *group[RL_BENCH_GROUP_MAX];
+		size_t ng = group_of(b, sel, nsel, group);
 		size_t nt = b->flags & RL_BENCH_THREADS ? o->nthreads : 1;
 		for (size_t k = 0; k < nt; k++) {
 			unsigned t = b->flags & RL_BENCH_THREADS ? o->threads[k] : 1;
-			s->step += partner ? 2 : 1;
+			s->step += ng;
 			size_t before = s->nres;
-			int rc = partner ? rl_bench_measure_pair(s, b, partner, t) : rl_bench_measure(s, b, t);
+			int rc = rl_bench_measure_group(s, group, ng, t);
 			if (rc != RL_OK) {
 				if (s->progress)
 					fputs("\r\033[K", stderr);

@@ -529,8 +529,10 @@ static int measure_interleaved(struct rl_bench_session *s, const struct rl_bench
 {
 	const struct rl_bench_opts *o = s->opts;
 	size_t n = o->samples;
-	struct track t[2];
+	struct track t[RL_BENCH_GROUP_MAX];
 	int rc = RL_OK;
+	if (nb == 0 || nb > RL_BENCH_GROUP_MAX)
+		return RL_EINVAL;
 	memset(t, 0, sizeof t);
 	for (size_t k = 0; k < nb; k++) {
 		t[k].b = bs[k];
@@ -555,7 +557,7 @@ static int measure_interleaved(struct rl_bench_session *s, const struct rl_bench
 			tk->overlap[i] = sm.overlap;
 		}
 	}
-	uint64_t iters[2] = {0, 0};
+	uint64_t iters[RL_BENCH_GROUP_MAX] = {0};
 	for (size_t k = 0; k < nb; k++) {
 		iters[k] = t[k].run ? rl_bench_runner_iters(t[k].run) : 0;
 		rl_bench_runner_close(t[k].run);
@@ -588,11 +590,10 @@ int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsig
 	return measure_interleaved(s, &b, 1, threads);
 }
 
-int rl_bench_measure_pair(struct rl_bench_session *s, const struct rl_bench *a,
-			  const struct rl_bench *b, unsigned threads)
+int rl_bench_measure_group(struct rl_bench_session *s, const struct rl_bench *const *bs, size_t nb,
+			   unsigned threads)
 {
-	const struct rl_bench *bs[2] = {a, b};
-	return measure_interleaved(s, bs, 2, threads);
+	return measure_interleaved(s, bs, nb, threads);
 }
 
 int rl_bench_session_add(struct rl_bench_session *s, const char *name, const char *series,

@@ -214,11 +214,14 @@ struct rl_bench_session {
  * or a negative status (the benchmark could not run). */
 int rl_bench_measure(struct rl_bench_session *s, const struct rl_bench *b, unsigned threads);
 
-/* Measure @a and @b together, their samples alternating (A B, B A, ...), so
- * that their ratio does not depend on when each ran; appends @a's result,
- * then @b's. */
-int rl_bench_measure_pair(struct rl_bench_session *s, const struct rl_bench *a,
-			  const struct rl_bench *b, unsigned threads);
+/* Most benchmarks measured together: a reference and the partners that name it. */
+#define RL_BENCH_GROUP_MAX 4
+
+/* Measure @bs[0..@nb) together, their samples alternating (A B C, C B A, ...),
+ * so that their ratios do not depend on when each ran; appends their results
+ * in order. Return: RL_EINVAL for 0 or more than RL_BENCH_GROUP_MAX. */
+int rl_bench_measure_group(struct rl_bench_session *s, const struct rl_bench *const *bs, size_t nb,
+			   unsigned threads);
 
 /* Append a result from per-sample figures (ns/op; CPU ns/op and cycles/op
  * may be NULL). Copies the arrays; computes the statistics. */

@@ -19,6 +19,7 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_rc_clone_drop,
 	&rl_bench_rc_clone_drop_checks_off,
 	&rl_bench_rc_clone_drop_foreign,
+	&rl_bench_rc_clone_drop_unchecked,
 	&rl_bench_arc_clone_drop,
 	&rl_bench_arc_clone_drop_no_probe,
 	&rl_bench_arc_shared_clone_drop,

@@ -41,32 +41,36 @@ struct ratio_def {
 	const char *num, *den;
 	enum ratio_mode mode;
 	double target;      /* num/den must be <= target; 0 = no target */
+	double max_diff_ns; /* num - den must be <= this many ns; 0 = no target */
 };
 
 static const struct ratio_def ratio_defs[] = {
-	{"Arc / Rc clone+drop", "arc-clone-drop", "rc-clone-drop", ONE_THREAD, 0},
-	{"Rc check mode report / off (owner thread)", "rc-clone-drop", "rc-clone-drop-checks-off", ONE_THREAD, 0},
-	{"Rc on a foreign thread / on its owner", "rc-clone-drop-foreign", "rc-clone-drop", ONE_THREAD, 0},
-	{"relaxed atomic / plain counter", "counter-relaxed", "counter-plain", SAME_THREADS, 0},
-	{"seq-cst atomic / plain counter", "counter-seqcst", "counter-plain", SAME_THREADS, 0},
-	{"seq-cst / relaxed atomic", "counter-seqcst", "counter-relaxed", SAME_THREADS, 0},
-	{"CAS loop / relaxed atomic", "counter-cas", "counter-relaxed", SAME_THREADS, 0},
-	{"Mutex (futex) / relaxed atomic counter", "mutex-futex-counter", "counter-relaxed", SAME_THREADS, 0},
-	{"Mutex (pthread) / Mutex (futex) counter", "mutex-pthread-counter", "mutex-futex-counter", SAME_THREADS, 0},
-	{"Mutex lock+unlock pthread / futex", "mutex-pthread-lock-unlock", "mutex-futex-lock-unlock", ONE_THREAD, 0},
-	{"padded / packed per-thread counters", "false-sharing-padded", "false-sharing-packed", SAME_THREADS, 0},
-	{"shared Arc / own Arc clone+drop", "arc-shared-clone-drop", "arc-clone-drop", SAME_THREADS, 0},
+	{"Arc / Rc clone+drop", "arc-clone-drop", "rc-clone-drop", ONE_THREAD, 0, 0},
+	{"Rc check mode report / off (owner thread)", "rc-clone-drop", "rc-clone-drop-checks-off", ONE_THREAD, 0, 0},
+	/* issue 4: owner checks (on or off) keep Rc clone+drop within 1 ns of an unchecked build */
+	{"Rc clone+drop checks on / unchecked build", "rc-clone-drop", "rc-clone-drop-unchecked", ONE_THREAD, 0, 1.0},
+	{"Rc clone+drop checks off / unchecked build", "rc-clone-drop-checks-off", "rc-clone-drop-unchecked", ONE_THREAD, 0, 1.0},
+	{"Rc on a foreign thread / on its owner", "rc-clone-drop-foreign", "rc-clone-drop", ONE_THREAD, 0, 0},
+	{"relaxed atomic / plain counter", "counter-relaxed", "counter-plain", SAME_THREADS, 0, 0},
+	{"seq-cst atomic / plain counter", "counter-seqcst", "counter-plain", SAME_THREADS, 0, 0},
+	{"seq-cst / relaxed atomic", "counter-seqcst", "counter-relaxed", SAME_THREADS, 0, 0},
+	{"CAS loop / relaxed atomic", "counter-cas", "counter-relaxed", SAME_THREADS, 0, 0},
+	{"Mutex (futex) / relaxed atomic counter", "mutex-futex-counter", "counter-relaxed", SAME_THREADS, 0, 0},
+	{"Mutex (pthread) / Mutex (futex) counter", "mutex-pthread-counter", "mutex-futex-counter", SAME_THREADS, 0, 0},
+	{"Mutex lock+unlock pthread / futex", "mutex-pthread-lock-unlock", "mutex-futex-lock-unlock", ONE_THREAD, 0, 0},
+	{"padded / packed per-thread counters", "false-sharing-padded", "false-sharing-packed", SAME_THREADS, 0, 0},
+	{"shared Arc / own Arc clone+drop", "arc-shared-clone-drop", "arc-clone-drop", SAME_THREADS, 0, 0},
 	/* issue 6: the probe test in Arc's fast path costs at most 5 % with no probe on */
-	{"Arc clone+drop / without the probe test", "arc-clone-drop", "arc-clone-drop-no-probe", ONE_THREAD, 1.05},
-	{"RCU load / Mutex read", "read-rcu", "read-mutex", SAME_THREADS, 0},
-	{"RCU load / Arc clone-and-read", "read-rcu", "read-arc", SAME_THREADS, 0},
+	{"Arc clone+drop / without the probe test", "arc-clone-drop", "arc-clone-drop-no-probe", ONE_THREAD, 1.05, 0},
+	{"RCU load / Mutex read", "read-rcu", "read-mutex", SAME_THREADS, 0, 0},
+	{"RCU load / Arc clone-and-read", "read-rcu", "read-arc", SAME_THREADS, 0, 0},
 	/* issue 2: an rl thread costs at most 1.2x a bare pthread */
-	{"rl spawn+join / pthread, 2 MiB", "rl-spawn-join-2m", "pthread-spawn-join-2m", ONE_THREAD, 1.20},
-	{"rl spawn+join / pthread, 8 MiB", "rl-spawn-join-8m", "pthread-spawn-join-8m", ONE_THREAD, 1.20},
+	{"rl spawn+join / pthread, 2 MiB", "rl-spawn-join-2m", "pthread-spawn-join-2m", ONE_THREAD, 1.20, 0},
+	{"rl spawn+join / pthread, 8 MiB", "rl-spawn-join-8m", "pthread-spawn-join-8m", ONE_THREAD, 1.20, 0},
 	/* issues 3 and 5: the same operations in Rust's std, same method, same run */
-	{"Arc clone+drop C / Rust", "c:arc-clone-drop", "rust:arc-clone-drop", ONE_THREAD, 1.05},
-	{"Rc clone+drop C / Rust", "c:rc-clone-drop", "rust:rc-clone-drop", ONE_THREAD, 1.20},
-	{"Mutex lock+unlock futex C / Rust", "c:mutex-futex-lock-unlock", "rust:mutex-lock-unlock", ONE_THREAD, 1.00},
+	{"Arc clone+drop C / Rust", "c:arc-clone-drop", "rust:arc-clone-drop", ONE_THREAD, 1.05, 0},
+	{"Rc clone+drop C / Rust", "c:rc-clone-drop", "rust:rc-clone-drop", ONE_THREAD, 1.20, 0},
+	{"Mutex lock+unlock futex C / Rust", "c:mutex-futex-lock-unlock", "rust:mutex-lock-unlock", ONE_THREAD, 1.00, 0},
 };
 
 static bool ratio_at(const struct rl_bench_session *s, const struct ratio_def *d, unsigned t,
@@ -79,7 +83,7 @@ static bool ratio_at(const struct rl_bench_session *s, const struct ratio_def *d
 
 static void print_ratio_line(struct rl_bench_session *s, const char *label, unsigned threads,
 			     const struct rl_bench_result *n, const struct rl_bench_result *m,
-			     double target)
+			     double target, double max_diff_ns)
 {
 	char a[32], b[32];
 	double ratio = n->st.median / m->st.median;
@@ -89,6 +93,11 @@ static void print_ratio_line(struct rl_bench_session *s, const char *label, unsi
 		m->st.min > 0 ? n->st.min / m->st.min : NAN);
 	if (target > 0)
 		fprintf(s->out, "   target <= %.2fx: %s", target, ratio <= target ? "met" : "MISSED");
+	if (max_diff_ns > 0) {
+		double diff = n->st.median - m->st.median;
+		fprintf(s->out, "   %+.2f ns, target <= +%.1f ns: %s", diff, max_diff_ns,
+			diff <= max_diff_ns ? "met" : "MISSED");
+	}
 	fputc('\n', s->out);
 }
 
@@ -111,7 +120,7 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 			if (!any)
 				fprintf(s->out, "\n%s", ratio_title);
 			any = true;
-			print_ratio_line(s, d->label, t, n, m, d->target);
+			print_ratio_line(s, d->label, t, n, m, d->target, d->max_diff_ns);
 		}
 	}
 	/* contended / uncontended: every threaded benchmark, most threads vs 1 */
