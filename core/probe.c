@@ -35,7 +35,7 @@
 #include <racelab/thread.h>
 
 #include "detect.h"
-#include "sched.h"
+#include "scheduler.h"
 
 #define FATAL(...) RL_FATAL(__VA_ARGS__)
 

@@ -33,7 +33,7 @@
  * not exited, that is a deadlock: it is reported with each thread's held and
  * awaited locks and every thread is released.
  */
-#include "sched.h"
+#include "scheduler.h"
 
 #include <linux/futex.h>
 #include <stdio.h>

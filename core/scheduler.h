@@ -1,12 +1,12 @@
-/* sched.h — private: the deterministic scheduler behind probe.h.
+/* scheduler.h — private: the deterministic scheduler behind probe.h (sched.c).
  *
  * Owned by sched.c: the baton (one futex word per thread), the strategies
  * (random, PCT), the model of blocking operations, deadlock detection. Its
  * state is touched only by the thread holding the baton, so it needs no lock:
  * handing the baton over is a release store, taking it an acquire load.
  *
- * Include it as "sched.h" from core/ only: core/ must never be on an include
- * path, or this file would shadow the system's <sched.h>.
+ * Not named sched.h: with core/ on an include path that name would shadow the
+ * system's <sched.h>.
  */
 #ifndef RACELAB_CORE_SCHED_H
 #define RACELAB_CORE_SCHED_H
