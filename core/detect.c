@@ -748,6 +748,24 @@ static void ft_write(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev
 	ft_write_check(d, t, ev, site, l, true);
 }
 
+/* Append @a to @found (which starts as the caller's @small array), growing it
+ * on the heap by doubling. Return: the array, possibly moved. */
+static uintptr_t *push_addr(uintptr_t *found, uintptr_t *small, size_t *n, size_t *cap, uintptr_t a)
+{
+	if (*n == *cap) {
+		uintptr_t *grown = malloc(2 * *cap * sizeof(*grown));
+		if (!grown)
+			FATAL("out of memory in the race detector");
+		memcpy(grown, found, *n * sizeof(*grown));
+		if (found != small)
+			free(found);
+		found = grown;
+		*cap *= 2;
+	}
+	found[(*n)++] = a;
+	return found;
+}
+
 static int cmp_uptr(const void *a, const void *b)
 {
 	uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
@@ -773,17 +791,7 @@ static void forget_range(struct rl__det *d, struct rl__det_thr *t, const rl_prob
 			uintptr_t a = (uintptr_t)(loc_key(&d->locs.e[i]) << 2);
 			if (!d->locs.e[i].a || a < lo || a >= hi)
 				continue;
-			if (nfound == capfound) {
-				uintptr_t *n = malloc(2 * capfound * sizeof(*n));
-				if (!n)
-					FATAL("out of memory in the race detector");
-				memcpy(n, found, nfound * sizeof(*n));
-				if (found != small)
-					free(found);
-				found = n;
-				capfound *= 2;
-			}
-			found[nfound++] = a;
+			found = push_addr(found, small, &nfound, &capfound, a);
 		}
 	}
 	/* In address order, so reports come out in the same order on every run. */
@@ -813,17 +821,7 @@ static void forget_range(struct rl__det *d, struct rl__det_thr *t, const rl_prob
 			uintptr_t a = d->sync.keys[i];
 			if (!a || a < lo || a >= hi)
 				continue;
-			if (nfound == capfound) {
-				uintptr_t *n = malloc(2 * capfound * sizeof(*n));
-				if (!n)
-					FATAL("out of memory in the race detector");
-				memcpy(n, found, nfound * sizeof(*n));
-				if (found != small)
-					free(found);
-				found = n;
-				capfound *= 2;
-			}
-			found[nfound++] = a;
+			found = push_addr(found, small, &nfound, &capfound, a);
 		}
 	}
 	if (d->sync.n) {
