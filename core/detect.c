@@ -348,6 +348,13 @@ struct rl__det {
 	struct rl__det_thr *thr[RL_PROBE_MAX_THREADS];
 	unsigned history;
 	uint64_t race_events;
+	/* Clocks of freed sync objects, freed at rl__det_free(): the probe
+	 * layer's lock-free mutex path may still hold a pointer to one (see
+	 * rl__det_sync_clock()). */
+	struct rl__vc **grave;
+	size_t ngrave, capgrave;
+	/* Bumped (under the detector lock) whenever a sync object is forgotten. */
+	_Atomic uint64_t sync_gen;
 };
 
 struct rl__det *rl__det_new(unsigned history)
@@ -411,6 +418,11 @@ void rl__det_free(struct rl__det *d)
 	}
 	rl__amap_free(&d->sync);
 	rl__amap_free(&d->dedup);
+	for (size_t i = 0; i < d->ngrave; i++) {
+		vc_free(d->grave[i]);
+		free(d->grave[i]);
+	}
+	free(d->grave);
 	free(d);
 }
 
@@ -772,6 +784,26 @@ static int cmp_uptr(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A forgotten sync object's clock: kept until rl__det_free(), and sync_gen
+ * bumped so that the probe layer's cached pointers to it are dropped. */
+static void bury(struct rl__det *d, struct rl__vc *v)
+{
+	if (d->ngrave == d->capgrave) {
+		size_t ncap = d->capgrave ? d->capgrave * 2 : 16;
+		struct rl__vc **g = realloc(d->grave, ncap * sizeof(*g));
+		if (!g)
+			FATAL("out of memory in the race detector");
+		d->grave = g;
+		d->capgrave = ncap;
+	}
+	d->grave[d->ngrave++] = v;
+	/* Relaxed: whoever may legitimately use a new object at this address
+	 * learns of it through an edge that follows this free; coherence then
+	 * shows it this value. */
+	atomic_store_explicit(&d->sync_gen, atomic_load_explicit(&d->sync_gen, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
 /* Forget every location and sync object in [addr, addr + size); @check: first
  * check each plain location as a write by @t (a free). Keys in the range are
  * collected first, then removed, so deletion's entry shifting cannot hide one. */
@@ -829,10 +861,8 @@ static void forget_range(struct rl__det *d, struct rl__det_thr *t, const rl_prob
 		for (size_t k = 0; k < n; k++) {
 			uintptr_t a = words > d->sync.cap ? found[k] : lo + 4 * k;
 			uint64_t val;
-			if (rl__amap_del(&d->sync, a, &val)) {
-				vc_free((struct rl__vc *)(uintptr_t)val);
-				free((void *)(uintptr_t)val);
-			}
+			if (rl__amap_del(&d->sync, a, &val))
+				bury(d, (struct rl__vc *)(uintptr_t)val);
 		}
 	}
 	if (found != small)
@@ -999,4 +1029,27 @@ void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *
 	default:
 		break;
 	}
+}
+
+/* ---- the probe layer's lock-free paths ---- */
+
+struct rl__vc *rl__det_sync_clock(struct rl__det *d, const void *addr, bool create)
+{
+	return sync_vc(d, addr, create);
+}
+
+uint64_t rl__det_sync_gen(const struct rl__det *d)
+{
+	return atomic_load_explicit(&d->sync_gen, memory_order_relaxed);
+}
+
+void rl__det_acquire_clock(struct rl__det_thr *t, const struct rl__vc *v)
+{
+	vc_join(&t->C, v);
+}
+
+void rl__det_release_clock(struct rl__det_thr *t, struct rl__vc *v)
+{
+	vc_copy(v, &t->C);
+	tick(t);
 }

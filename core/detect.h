@@ -4,7 +4,9 @@
  * plain location), sync-object clocks (mutexes, atomic locations, RCU cells
  * and domains), per-thread access histories, race reports and their
  * deduplication. Every function here runs with the probe layer's detector lock
- * held (core/probe.c); nothing in it is thread-safe on its own.
+ * held (core/probe.c); nothing in it is thread-safe on its own. The exceptions
+ * are the three functions of the lock-free mutex path at the end, whose callers
+ * get their exclusion from the mutex itself.
  */
 #ifndef RACELAB_CORE_DETECT_H
 #define RACELAB_CORE_DETECT_H
@@ -55,6 +57,25 @@ void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *
 
 uint64_t rl__det_locations(const struct rl__det *d);
 uint64_t rl__det_race_events(const struct rl__det *d);
+
+/* ---- the probe layer's lock-free mutex path ----
+ *
+ * A mutex's clock is only ever touched by the thread that holds the mutex:
+ * the new holder joins it (after its lock), the holder replaces it (before
+ * its unlock). The mutex's own release (unlock) and acquire (lock) order
+ * those accesses, so they need no detector lock. */
+
+/* The clock of sync object @addr, created if @create (NULL if absent). The
+ * pointer stays valid until rl__det_free(), even after the object is
+ * forgotten (rl__det_sync_gen() changes then). Detector lock held. */
+struct rl__vc *rl__det_sync_clock(struct rl__det *d, const void *addr, bool create);
+/* Changes whenever a sync object is forgotten (a FREE). Any thread, no lock. */
+uint64_t rl__det_sync_gen(const struct rl__det *d);
+/* @t acquires @v (a lock): C_t joins @v. Context: @t's thread, holding the mutex. */
+void rl__det_acquire_clock(struct rl__det_thr *t, const struct rl__vc *v);
+/* @t releases into @v (an unlock): @v := C_t, then t's epoch ticks.
+ * Context: @t's thread, holding the mutex, before the unlock. */
+void rl__det_release_clock(struct rl__det_thr *t, struct rl__vc *v);
 
 /* ---- provided by probe.c to the detector (detector lock held) ---- */
 

@@ -19,12 +19,38 @@
  * their cost is the lock's hand-off between CPUs, not waiting on unrelated
  * locations. What the lock costs per event is kept small instead: see
  * struct dlock.
+ *
+ * Lock-free paths. In a detector-only session (no scheduler, no trace) two
+ * kinds of events skip the detector lock, because something else already
+ * orders them:
+ *   - mutex LOCK, TRYLOCK and UNLOCK: a mutex's clock is touched only by the
+ *     thread holding the mutex, and the mutex's own unlock (release) and lock
+ *     (acquire) order those touches (detect.h). UNLOCK's release into the
+ *     clock moves from the exit to the enter, before the real unlock. Each
+ *     thread caches the clock's address (struct scache).
+ *   - atomic LOAD, STORE and RMW that do not release (Relaxed, Acquire), by a
+ *     thread with no pending release fence, on a location that has never
+ *     carried a release clock: the detector would do nothing for them but
+ *     count them (an acquire of an empty clock joins nothing). What makes this
+ *     exact is that "never carried a release clock" cannot change while such
+ *     an operation is in flight: the thread announces the location in
+ *     pthr.inflight, and the event that would create the location's clock
+ *     first raises the location's flag (g.relflag, by hash) and waits until no
+ *     thread announces it (publish_guard(); Dekker's handshake, with SeqCst
+ *     fences on both sides). So every such lock-free operation comes before
+ *     the first release on its location in the location's modification order,
+ *     where its clock was indeed empty, or sees the flag and takes the lock.
+ * Everything else (plain accesses, releasing atomics, RCU, threads, memory)
+ * takes the lock as before. Under the scheduler one thread runs at a time and
+ * with a trace every event needs its place in one order, so those sessions
+ * take the lock for every event.
  */
 #include <racelab/probe.h>
 
 #include <dlfcn.h>
 #include <inttypes.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +67,18 @@
 
 #define PRIV_ENTERED 0x1u
 #define PRIV_LOCKED 0x2u
+#define PRIV_FAST 0x4u /* a lock-free event (see "Lock-free paths") */
+
+/* Flags of locations that carried a release clock, by address hash. */
+#define RELFLAG_BITS 12
+#define SCACHE_N 8 /* mutex clocks cached per thread */
+
+/* A cached mutex clock: valid while the detector's sync_gen is @gen. */
+struct scache {
+	const void *addr;
+	struct rl__vc *vc;
+	uint64_t gen;
+};
 
 #define NAME_LEN 32
 
@@ -52,8 +90,15 @@ struct pthr {
 	bool started, exited;
 	bool foreign;        /* registered by its first probe, not by SPAWN/START */
 	bool has_det;        /* tid < RL_PROBE_MAX_THREADS and the detector is on */
+	bool fast;           /* has_det in a session with the lock-free paths (g.fast) */
 	struct rl__det_thr det;
 	struct rl__sched_thr sch;
+	/* The lock-free paths. Written by this thread; inflight is read by
+	 * publish_guard() and nfast by the statistics, so they have their own
+	 * cache line. */
+	_Alignas(64) _Atomic(const void *) inflight; /* location of a lock-free atomic op in flight */
+	_Atomic uint64_t nfast;                      /* events handled without the detector lock */
+	struct scache sc[SCACHE_N];
 };
 
 /* ---- the detector lock ----
@@ -131,6 +176,8 @@ static struct {
 	_Alignas(64) uint64_t events;
 	_Alignas(64) _Atomic bool attached;
 	_Atomic uint64_t session; /* bumped by attach and detach: stale thread-locals never match */
+	bool fast;                /* the lock-free paths are on: detector only, no scheduler, no trace */
+	bool membarrier;          /* publish_guard() fences every thread with membarrier(2) */
 	rl_probe_config cfg;
 	struct rl__det *det;
 	struct rl__sched *sched;
@@ -148,6 +195,9 @@ static struct {
 	uint64_t trace_dropped;
 	char (*names)[NAME_LEN];
 	unsigned nnames;
+	/* Read on every lock-free atomic op, written once per location that
+	 * carries a release clock: its own cache lines, away from the above. */
+	_Alignas(64) _Atomic uint8_t relflag[1u << RELFLAG_BITS];
 } g;
 
 static __thread struct {
@@ -236,9 +286,10 @@ static struct pthr *new_thread(const void *handle, const char *name, struct pthr
 		g.thr = t;
 		g.capthr = ncap;
 	}
-	struct pthr *t = calloc(1, sizeof(*t));
+	struct pthr *t = aligned_alloc(_Alignof(struct pthr), sizeof(*t));
 	if (!t)
 		FATAL("out of memory registering a thread");
+	memset(t, 0, sizeof(*t));
 	t->tid = g.nthr;
 	t->handle = handle;
 	if (name && *name)
@@ -248,6 +299,7 @@ static struct pthr *new_thread(const void *handle, const char *name, struct pthr
 	if (g.det) {
 		if (t->tid < RL_PROBE_MAX_THREADS) {
 			t->has_det = true;
+			t->fast = g.fast;
 			rl__det_thread_init(g.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
 		} else {
@@ -299,9 +351,19 @@ static inline struct pthr *self(void)
 
 /* ---- trace ---- */
 
+/* Events so far: those counted under the lock and the lock-free ones. Lock held. */
+static uint64_t events_now(void)
+{
+	uint64_t n = g.events;
+	if (g.fast)
+		for (unsigned i = 0; i < g.nthr; i++)
+			n += atomic_load_explicit(&g.thr[i]->nfast, memory_order_relaxed);
+	return n;
+}
+
 static uint64_t step_now(void)
 {
-	return g.sched ? rl__sched_steps(g.sched) : g.events;
+	return g.sched ? rl__sched_steps(g.sched) : events_now();
 }
 
 uint64_t rl__probe_step(void) { return step_now(); }
@@ -455,6 +517,183 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 		rl__sched_after(g.sched, &t->sch, ev);
 }
 
+/* ---- the lock-free paths (see the top of this file) ---- */
+
+static inline bool releases(unsigned mo)
+{
+	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
+}
+
+static inline _Atomic uint8_t *relflag(const void *addr)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)addr >> 2) * UINT64_C(0x9E3779B97F4A7C15);
+	return &g.relflag[h >> (64 - RELFLAG_BITS)];
+}
+
+/*
+ * The handshake's fences are asymmetric where the kernel allows: the hot side
+ * (relaxed_enter(), every lock-free atomic op) needs only a compiler barrier
+ * when the rare side (publish_guard(), once per location that gets a release
+ * clock) makes membarrier(2) run a full memory barrier on every running thread
+ * of the process (liburcu's urcu-memb does the same for its read side). That
+ * barrier lands in the hot side's program order somewhere: after its
+ * announcement, which is then visible to the scan, or before it, and then its
+ * flag load comes after the flag store. Without MEMBARRIER_CMD_PRIVATE_EXPEDITED
+ * both sides use a SeqCst fence. Return: whether membarrier(2) is in use.
+ */
+static bool membarrier_setup(void)
+{
+	static int state; /* 0 unknown, 1 registered, -1 unavailable; first attach, under the lock */
+#ifdef RL_TSAN
+	state = -1; /* TSan models SeqCst operations, not a barrier the kernel runs */
+#endif
+	if (!state) {
+		long cmds = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+		state = cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+				syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0
+			? 1
+			: -1;
+	}
+	return state > 0;
+}
+
+/* Before the first release clock of @addr is created: raise its flag, then
+ * wait until no thread has a lock-free op on @addr in flight. Lock held. */
+static void publish_guard(const void *addr)
+{
+	/* Store buffering: a SeqCst store here and a SeqCst load of each
+	 * announcement, against the SeqCst announcement and flag load of
+	 * relaxed_enter(); or, with membarrier(2), a full barrier on every
+	 * running thread between this store and the scan. Either way that
+	 * thread sees the flag, or this one sees its announcement. */
+	atomic_store_explicit(relflag(addr), 1, memory_order_seq_cst);
+	if (g.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+		FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
+	for (unsigned i = 0; i < g.nthr; i++)
+		/* SeqCst (the handshake above), and an acquire: pairs with the
+		 * release in fast_exit() that ends the announcement, so that op
+		 * comes first in @addr's modification order. */
+		while (atomic_load_explicit(&g.thr[i]->inflight, memory_order_seq_cst) == addr)
+			cpu_relax();
+}
+
+/* An event under the lock that may create @ev->addr's release clock (a
+ * release store or RMW, or any store or RMW after a release fence, an
+ * unlock, an RCU publish or read unlock). Lock held. */
+static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
+{
+	bool publishes;
+	switch (ev->op) {
+	case RL_PROBE_STORE:
+	case RL_PROBE_RMW:
+		publishes = releases(ev->order) || t->det.has_frel;
+		break;
+	case RL_PROBE_UNLOCK:
+	case RL_PROBE_RCU_PUBLISH:
+	case RL_PROBE_RCU_READ_UNLOCK:
+		publishes = true;
+		break;
+	default:
+		publishes = false;
+		break;
+	}
+	if (publishes && ev->addr && !rl__det_sync_clock(g.det, ev->addr, false))
+		publish_guard(ev->addr);
+}
+
+/* Announce a lock-free atomic op on @addr. Return: false if @addr carries
+ * (or is about to carry) a release clock: take the lock. */
+static inline bool relaxed_enter(struct pthr *t, const void *addr)
+{
+	_Atomic uint8_t *f = relflag(addr);
+	if (atomic_load_explicit(f, memory_order_relaxed))
+		return false;
+	/* The other side of publish_guard()'s handshake: with membarrier(2) a
+	 * compiler barrier is enough (the kernel puts the full barrier in this
+	 * thread's program order), else SeqCst store and load. */
+	if (RL_LIKELY(g.membarrier)) {
+		atomic_store_explicit(&t->inflight, addr, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (!atomic_load_explicit(f, memory_order_relaxed))
+			return true;
+	} else {
+		atomic_store_explicit(&t->inflight, addr, memory_order_seq_cst);
+		if (!atomic_load_explicit(f, memory_order_seq_cst))
+			return true;
+	}
+	atomic_store_explicit(&t->inflight, NULL, memory_order_relaxed);
+	return false;
+}
+
+/* The clock of mutex @addr, from the thread's cache or, under the lock, from
+ * the detector (created if @create). NULL: the mutex has no clock yet. */
+static struct rl__vc *mutex_clock(struct pthr *t, const void *addr, bool create)
+{
+	struct scache *c = &t->sc[((uintptr_t)addr >> 3) % SCACHE_N];
+	if (c->addr == addr && c->vc && c->gen == rl__det_sync_gen(g.det))
+		return c->vc;
+	lock();
+	if (create && !rl__det_sync_clock(g.det, addr, false))
+		publish_guard(addr);
+	struct rl__vc *vc = rl__det_sync_clock(g.det, addr, create);
+	uint64_t gen = rl__det_sync_gen(g.det);
+	unlock();
+	if (vc) {
+		c->addr = addr;
+		c->vc = vc;
+		c->gen = gen;
+	}
+	return vc;
+}
+
+/* A lock-free path for @ev, taken at enter; false: take the lock. */
+static bool fast_enter(struct pthr *t, rl_probe_ev *ev)
+{
+	switch (ev->op) {
+	case RL_PROBE_LOAD:
+	case RL_PROBE_STORE:
+	case RL_PROBE_RMW:
+		return !releases(ev->order) && !t->det.has_frel && relaxed_enter(t, ev->addr);
+	case RL_PROBE_LOCK:
+	case RL_PROBE_TRYLOCK:
+		return true; /* the acquire is at exit, once the mutex is held */
+	case RL_PROBE_UNLOCK:
+		/* Still holding the mutex: release into its clock before the
+		 * unlock, whose release carries this to the next holder. */
+		rl__det_release_clock(&t->det, mutex_clock(t, ev->addr, true));
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void fast_exit(struct pthr *t, const rl_probe_ev *ev)
+{
+	switch (ev->op) {
+	case RL_PROBE_LOCK:
+	case RL_PROBE_TRYLOCK:
+		if (!(ev->flags & RL_PROBE_F_FAILED)) {
+			/* Holding the mutex now: its lock's acquire has ordered
+			 * the last holder's release_clock() before this. */
+			struct rl__vc *vc = mutex_clock(t, ev->addr, false);
+			if (vc)
+				rl__det_acquire_clock(&t->det, vc);
+		}
+		break;
+	case RL_PROBE_UNLOCK:
+		break;
+	default:
+		/* Release: pairs with the acquire in publish_guard(). */
+		atomic_store_explicit(&t->inflight, NULL, memory_order_release);
+		break;
+	}
+	atomic_store_explicit(&t->nfast, atomic_load_explicit(&t->nfast, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+
+static __attribute__((noinline)) int enter_slow(struct pthr *t, rl_probe_ev *ev);
+static __attribute__((noinline)) void exit_slow(rl_probe_ev *ev);
+
 int rl__probe_enter(rl_probe_ev *ev)
 {
 	ev->priv = 0;
@@ -464,6 +703,16 @@ int rl__probe_enter(rl_probe_ev *ev)
 	struct pthr *t = self();
 	if (!t)
 		return RL_OK;
+	if (t->fast && fast_enter(t, ev)) {
+		ev->priv = PRIV_ENTERED | PRIV_FAST;
+		return RL_OK;
+	}
+	return enter_slow(t, ev);
+}
+
+/* rl__probe_enter() under the lock (or the scheduler's blocking ops). */
+static int enter_slow(struct pthr *t, rl_probe_ev *ev)
+{
 	if (g.sched && is_sched_point(ev->op)) {
 		int rc = rl__sched_point(g.sched, &t->sch, ev);
 		if (rc != RL_OK)
@@ -472,6 +721,8 @@ int rl__probe_enter(rl_probe_ev *ev)
 	if (!is_blocking(ev->op)) {
 		lock();
 		ev->priv = PRIV_LOCKED;
+		if (t->fast)
+			guard_if_publishing(t, ev);
 	}
 	ev->priv |= PRIV_ENTERED;
 	return RL_OK;
@@ -481,6 +732,16 @@ void rl__probe_exit(rl_probe_ev *ev)
 {
 	if (!(ev->priv & PRIV_ENTERED))
 		return;
+	if (ev->priv & PRIV_FAST) {
+		fast_exit(tls.t, ev);
+		ev->priv = 0;
+		return;
+	}
+	exit_slow(ev);
+}
+
+static void exit_slow(rl_probe_ev *ev)
+{
 	if (!(ev->priv & PRIV_LOCKED))
 		lock();
 	record(tls.t, ev);
@@ -645,6 +906,10 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	g.trace_limit = cfg->trace_limit ? cfg->trace_limit : (size_t)1 << 20;
 	g.events = 0;
 	g.thread_limit = false;
+	g.fast = cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace;
+	g.membarrier = g.fast && membarrier_setup();
+	for (size_t i = 0; i < sizeof(g.relflag); i++)
+		atomic_store_explicit(&g.relflag[i], 0, memory_order_relaxed);
 	if (cfg->detect && !(g.det = rl__det_new(cfg->history))) {
 		unlock();
 		return RL_ENOMEM;
@@ -676,7 +941,7 @@ bool rl_probe_attached(void)
 
 static void fill_stats(rl_probe_stats *s)
 {
-	s->events = g.events;
+	s->events = events_now();
 	s->steps = g.sched ? rl__sched_steps(g.sched) : 0;
 	s->switches = g.sched ? rl__sched_switches(g.sched) : 0;
 	s->races = 0;
@@ -712,6 +977,7 @@ int rl_probe_detach(void)
 	rl__probe_active = 0;
 	atomic_store_explicit(&g.attached, false, memory_order_release);
 	fill_stats(&g.stats);
+	g.fast = false;
 	g.names = calloc(g.nthr ? g.nthr : 1, sizeof(*g.names));
 	if (g.names) {
 		g.nnames = g.nthr;
