@@ -34,7 +34,7 @@
  *     count them (an acquire of an empty clock joins nothing). What makes this
  *     exact is that "never carried a release clock" cannot change while such
  *     an operation is in flight: the thread announces the location in
- *     pthr.inflight, and the event that would create the location's clock
+ *     rl__probe_hot_tls.inflight, and the event that would create the location's clock
  *     first raises the location's flag (g.relflag, by hash) and waits until no
  *     thread announces it (publish_guard(); Dekker's handshake, with SeqCst
  *     fences on both sides). So every such lock-free operation comes before
@@ -69,8 +69,6 @@
 #define PRIV_LOCKED 0x2u
 #define PRIV_FAST 0x4u /* a lock-free event (see "Lock-free paths") */
 
-/* Flags of locations that carried a release clock, by address hash. */
-#define RELFLAG_BITS 12
 #define SCACHE_N 8 /* mutex clocks cached per thread */
 
 /* A cached mutex clock: valid while the detector's sync_gen is @gen. */
@@ -90,14 +88,11 @@ struct pthr {
 	bool started, exited;
 	bool foreign;        /* registered by its first probe, not by SPAWN/START */
 	bool has_det;        /* tid < RL_PROBE_MAX_THREADS and the detector is on */
-	bool fast;           /* has_det in a session with the lock-free paths (g.fast) */
 	struct rl__det_thr det;
 	struct rl__sched_thr sch;
-	/* The lock-free paths. Written by this thread; inflight is read by
-	 * publish_guard() and nfast by the statistics, so they have their own
-	 * cache line. */
-	_Alignas(64) _Atomic(const void *) inflight; /* location of a lock-free atomic op in flight */
-	_Atomic uint64_t nfast;                      /* events handled without the detector lock */
+	/* The lock-free paths: the thread's rl__probe_hot_tls while it can use
+	 * them (from its START, or attach for T0, to its EXIT), else NULL. */
+	struct rl__probe_hot *hot;
 	struct scache sc[SCACHE_N];
 };
 
@@ -174,8 +169,8 @@ static struct {
 	 * holder in the middle of an event. */
 	_Alignas(64) struct dlock lock;
 	_Alignas(64) uint64_t events;
+	uint64_t lockfree;        /* lock-free events of threads that stopped probing */
 	_Alignas(64) _Atomic bool attached;
-	_Atomic uint64_t session; /* bumped by attach and detach: stale thread-locals never match */
 	bool fast;                /* the lock-free paths are on: detector only, no scheduler, no trace */
 	bool membarrier;          /* publish_guard() fences every thread with membarrier(2) */
 	rl_probe_config cfg;
@@ -195,10 +190,15 @@ static struct {
 	uint64_t trace_dropped;
 	char (*names)[NAME_LEN];
 	unsigned nnames;
-	/* Read on every lock-free atomic op, written once per location that
-	 * carries a release clock: its own cache lines, away from the above. */
-	_Alignas(64) _Atomic uint8_t relflag[1u << RELFLAG_BITS];
 } g;
+
+/* probe.h's lock-free atomic path. The session number is bumped by attach and
+ * detach, so stale thread-locals never match. The flags are read on every
+ * lock-free atomic op and written once per location that gets a release
+ * clock: their own cache lines. */
+RL__THREAD_LOCAL struct rl__probe_hot rl__probe_hot_tls __attribute__((tls_model("initial-exec")));
+_Alignas(64) _Atomic uint64_t rl__probe_session;
+_Alignas(64) _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
 
 static __thread struct {
 	uint64_t session;
@@ -299,7 +299,6 @@ static struct pthr *new_thread(const void *handle, const char *name, struct pthr
 	if (g.det) {
 		if (t->tid < RL_PROBE_MAX_THREADS) {
 			t->has_det = true;
-			t->fast = g.fast;
 			rl__det_thread_init(g.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
 		} else {
@@ -341,9 +340,33 @@ static struct pthr *register_foreign(uint64_t session)
 	return t;
 }
 
+/* Give @t (the calling thread) the lock-free paths, if the session has them. Lock held. */
+static void hot_attach(struct pthr *t, uint64_t session)
+{
+	if (!g.fast || !t->has_det)
+		return;
+	struct rl__probe_hot *h = &rl__probe_hot_tls;
+	atomic_store_explicit(&h->inflight, NULL, memory_order_relaxed);
+	atomic_store_explicit(&h->nfast, 0, memory_order_relaxed);
+	h->atomics = true;
+	h->membarrier = g.membarrier;
+	h->session = session;
+	t->hot = h;
+}
+
+/* @t (the calling thread) stops using them: its count joins g.lockfree. Lock held. */
+static void hot_detach(struct pthr *t)
+{
+	if (!t->hot)
+		return;
+	g.lockfree += atomic_load_explicit(&t->hot->nfast, memory_order_relaxed);
+	t->hot->atomics = false;
+	t->hot = NULL;
+}
+
 static inline struct pthr *self(void)
 {
-	uint64_t s = atomic_load_explicit(&g.session, memory_order_relaxed);
+	uint64_t s = atomic_load_explicit(&rl__probe_session, memory_order_relaxed);
 	if (RL_LIKELY(tls.session == s))
 		return tls.t;
 	return register_foreign(s);
@@ -351,14 +374,21 @@ static inline struct pthr *self(void)
 
 /* ---- trace ---- */
 
+/* Events handled without the detector lock so far. Lock held. */
+static uint64_t lockfree_now(void)
+{
+	uint64_t n = g.lockfree;
+	if (g.fast)
+		for (unsigned i = 0; i < g.nthr; i++)
+			if (g.thr[i]->hot)
+				n += atomic_load_explicit(&g.thr[i]->hot->nfast, memory_order_relaxed);
+	return n;
+}
+
 /* Events so far: those counted under the lock and the lock-free ones. Lock held. */
 static uint64_t events_now(void)
 {
-	uint64_t n = g.events;
-	if (g.fast)
-		for (unsigned i = 0; i < g.nthr; i++)
-			n += atomic_load_explicit(&g.thr[i]->nfast, memory_order_relaxed);
-	return n;
+	return g.events + lockfree_now();
 }
 
 static uint64_t step_now(void)
@@ -502,6 +532,10 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 				rl__det_join(g.det, &t->det, &c->det);
 		} else {
 			rl__det_event(g.det, &t->det, ev, ev->site ? ev->site : tls.site);
+			/* After a release fence the thread's relaxed stores and RMWs
+			 * carry its clock: no more lock-free atomics for it. */
+			if (t->hot && t->det.has_frel)
+				t->hot->atomics = false;
 		}
 	}
 	if (g.cfg.trace) {
@@ -524,11 +558,6 @@ static inline bool releases(unsigned mo)
 	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
 }
 
-static inline _Atomic uint8_t *relflag(const void *addr)
-{
-	uint64_t h = ((uint64_t)(uintptr_t)addr >> 2) * UINT64_C(0x9E3779B97F4A7C15);
-	return &g.relflag[h >> (64 - RELFLAG_BITS)];
-}
 
 /*
  * The handshake's fences are asymmetric where the kernel allows: the hot side
@@ -566,14 +595,14 @@ static void publish_guard(const void *addr)
 	 * relaxed_enter(); or, with membarrier(2), a full barrier on every
 	 * running thread between this store and the scan. Either way that
 	 * thread sees the flag, or this one sees its announcement. */
-	atomic_store_explicit(relflag(addr), 1, memory_order_seq_cst);
+	atomic_store_explicit(rl__probe_relflag_of(addr), 1, memory_order_seq_cst);
 	if (g.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
 	for (unsigned i = 0; i < g.nthr; i++)
 		/* SeqCst (the handshake above), and an acquire: pairs with the
-		 * release in fast_exit() that ends the announcement, so that op
-		 * comes first in @addr's modification order. */
-		while (atomic_load_explicit(&g.thr[i]->inflight, memory_order_seq_cst) == addr)
+		 * release in rl__probe_fast_end() that ends the announcement, so
+		 * that op comes first in @addr's modification order. */
+		while (g.thr[i]->hot && atomic_load_explicit(&g.thr[i]->hot->inflight, memory_order_seq_cst) == addr)
 			cpu_relax();
 }
 
@@ -599,30 +628,6 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 	}
 	if (publishes && ev->addr && !rl__det_sync_clock(g.det, ev->addr, false))
 		publish_guard(ev->addr);
-}
-
-/* Announce a lock-free atomic op on @addr. Return: false if @addr carries
- * (or is about to carry) a release clock: take the lock. */
-static inline bool relaxed_enter(struct pthr *t, const void *addr)
-{
-	_Atomic uint8_t *f = relflag(addr);
-	if (atomic_load_explicit(f, memory_order_relaxed))
-		return false;
-	/* The other side of publish_guard()'s handshake: with membarrier(2) a
-	 * compiler barrier is enough (the kernel puts the full barrier in this
-	 * thread's program order), else SeqCst store and load. */
-	if (RL_LIKELY(g.membarrier)) {
-		atomic_store_explicit(&t->inflight, addr, memory_order_relaxed);
-		atomic_signal_fence(memory_order_seq_cst);
-		if (!atomic_load_explicit(f, memory_order_relaxed))
-			return true;
-	} else {
-		atomic_store_explicit(&t->inflight, addr, memory_order_seq_cst);
-		if (!atomic_load_explicit(f, memory_order_seq_cst))
-			return true;
-	}
-	atomic_store_explicit(&t->inflight, NULL, memory_order_relaxed);
-	return false;
 }
 
 /* The clock of mutex @addr, from the thread's cache or, under the lock, from
@@ -653,7 +658,7 @@ static bool fast_enter(struct pthr *t, rl_probe_ev *ev)
 	case RL_PROBE_LOAD:
 	case RL_PROBE_STORE:
 	case RL_PROBE_RMW:
-		return !releases(ev->order) && !t->det.has_frel && relaxed_enter(t, ev->addr);
+		return rl__probe_fast_begin(ev->addr, ev->order);
 	case RL_PROBE_LOCK:
 	case RL_PROBE_TRYLOCK:
 		return true; /* the acquire is at exit, once the mutex is held */
@@ -683,11 +688,10 @@ static void fast_exit(struct pthr *t, const rl_probe_ev *ev)
 	case RL_PROBE_UNLOCK:
 		break;
 	default:
-		/* Release: pairs with the acquire in publish_guard(). */
-		atomic_store_explicit(&t->inflight, NULL, memory_order_release);
-		break;
+		rl__probe_fast_end(); /* counts the event */
+		return;
 	}
-	atomic_store_explicit(&t->nfast, atomic_load_explicit(&t->nfast, memory_order_relaxed) + 1,
+	atomic_store_explicit(&t->hot->nfast, atomic_load_explicit(&t->hot->nfast, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 }
 
@@ -703,7 +707,7 @@ int rl__probe_enter(rl_probe_ev *ev)
 	struct pthr *t = self();
 	if (!t)
 		return RL_OK;
-	if (t->fast && fast_enter(t, ev)) {
+	if (t->hot && fast_enter(t, ev)) {
 		ev->priv = PRIV_ENTERED | PRIV_FAST;
 		return RL_OK;
 	}
@@ -721,7 +725,7 @@ static int enter_slow(struct pthr *t, rl_probe_ev *ev)
 	if (!is_blocking(ev->op)) {
 		lock();
 		ev->priv = PRIV_LOCKED;
-		if (t->fast)
+		if (t->hot)
 			guard_if_publishing(t, ev);
 	}
 	ev->priv |= PRIV_ENTERED;
@@ -783,13 +787,14 @@ static int probe_spawn_failed(rl_probe_ev *ev)
 
 static int probe_start(rl_probe_ev *ev)
 {
-	uint64_t session = atomic_load_explicit(&g.session, memory_order_relaxed);
+	uint64_t session = atomic_load_explicit(&rl__probe_session, memory_order_relaxed);
 	lock();
 	struct pthr *c = thread_by_handle(ev->addr, true);
 	if (c) {
 		c->started = true;
 		tls.session = session;
 		tls.t = c;
+		hot_attach(c, session);
 	}
 	unlock();
 	if (!c) {
@@ -816,6 +821,7 @@ static int probe_exit(rl_probe_ev *ev)
 	if (g.cfg.trace)
 		trace_add(t, ev, RL_PROBE_EXIT, t->tid);
 	t->exited = true;
+	hot_detach(t);
 	unlock();
 	if (g.sched)
 		rl__sched_exit(g.sched, &t->sch);
@@ -905,17 +911,18 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	g.cfg = *cfg;
 	g.trace_limit = cfg->trace_limit ? cfg->trace_limit : (size_t)1 << 20;
 	g.events = 0;
+	g.lockfree = 0;
 	g.thread_limit = false;
 	g.fast = cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace;
 	g.membarrier = g.fast && membarrier_setup();
-	for (size_t i = 0; i < sizeof(g.relflag); i++)
-		atomic_store_explicit(&g.relflag[i], 0, memory_order_relaxed);
+	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
+		atomic_store_explicit(&rl__probe_relflag[i], 0, memory_order_relaxed);
 	if (cfg->detect && !(g.det = rl__det_new(cfg->history))) {
 		unlock();
 		return RL_ENOMEM;
 	}
-	uint64_t session = atomic_load_explicit(&g.session, memory_order_relaxed) + 1;
-	atomic_store_explicit(&g.session, session, memory_order_relaxed);
+	uint64_t session = atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1;
+	atomic_store_explicit(&rl__probe_session, session, memory_order_relaxed);
 	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
 	t0->started = true;
 	if (cfg->schedule != RL_SCHEDULE_NONE && !(g.sched = rl__sched_new(cfg, &t0->sch))) {
@@ -925,6 +932,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	}
 	tls.session = session;
 	tls.t = t0;
+	hot_attach(t0, session);
 	g.stats.schedule = cfg->schedule;
 	g.stats.seed = cfg->seed;
 	rl__probe_active = 1;
@@ -942,6 +950,7 @@ bool rl_probe_attached(void)
 static void fill_stats(rl_probe_stats *s)
 {
 	s->events = events_now();
+	s->lockfree_events = lockfree_now();
 	s->steps = g.sched ? rl__sched_steps(g.sched) : 0;
 	s->switches = g.sched ? rl__sched_switches(g.sched) : 0;
 	s->races = 0;
@@ -963,7 +972,7 @@ int rl_probe_detach(void)
 {
 	lock();
 	if (!atomic_load_explicit(&g.attached, memory_order_relaxed) ||
-	    tls.session != atomic_load_explicit(&g.session, memory_order_relaxed) || !g.nthr ||
+	    tls.session != atomic_load_explicit(&rl__probe_session, memory_order_relaxed) || !g.nthr ||
 	    tls.t != g.thr[0]) {
 		unlock();
 		return RL_EINVAL;
@@ -977,6 +986,7 @@ int rl_probe_detach(void)
 	rl__probe_active = 0;
 	atomic_store_explicit(&g.attached, false, memory_order_release);
 	fill_stats(&g.stats);
+	hot_detach(tls.t);
 	g.fast = false;
 	g.names = calloc(g.nthr ? g.nthr : 1, sizeof(*g.names));
 	if (g.names) {
@@ -985,7 +995,7 @@ int rl_probe_detach(void)
 			memcpy(g.names[i], g.thr[i]->name, NAME_LEN);
 	}
 	free_engines();
-	atomic_store_explicit(&g.session, atomic_load_explicit(&g.session, memory_order_relaxed) + 1,
+	atomic_store_explicit(&rl__probe_session, atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	tls.t = NULL;
 	unlock();

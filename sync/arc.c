@@ -54,7 +54,10 @@
  * RL_PROBE_RMW for fetch_add/fetch_sub and each compare-exchange attempt (a
  * failed one flagged, with its failure ordering), RL_PROBE_LOAD/STORE for
  * loads and stores, and ACQUIRE() as a one-shot RL_PROBE_FENCE(Acquire) — an
- * Acquire RL_PROBE_LOAD in the TSan build, where it is a load. The
+ * Acquire RL_PROBE_LOAD in the TSan build, where it is a load. A
+ * non-releasing op first tries probe.h's lock-free path (no event: the
+ * detector would do nothing for it), taken only while its location has never
+ * carried a release clock. The
  * happens-before detector then sees exactly the pairs listed above, (B) in
  * particular: Release decrements, then the last dropper's Acquire. Probed
  * compare-exchanges are the strong form, so a run's interleaving depends on
@@ -127,6 +130,11 @@ static inline size_t rmw_add(_Atomic size_t *p, size_t d, memory_order mo, const
 {
 	if (RL_LIKELY(!s->pr))
 		return atomic_fetch_add_explicit(p, d, mo);
+	if (rl__probe_fast_begin(p, mo)) {
+		size_t old = atomic_fetch_add_explicit(p, d, mo);
+		rl__probe_fast_end();
+		return old;
+	}
 	rl_probe_ev ev = ev_of(RL_PROBE_RMW, p, kind, mo, s);
 	rl__probe_enter(&ev);
 	size_t old = atomic_fetch_add_explicit(p, d, mo);
@@ -140,6 +148,11 @@ static inline size_t load(_Atomic size_t *p, memory_order mo, const char *kind, 
 {
 	if (RL_LIKELY(!s->pr))
 		return atomic_load_explicit(p, mo);
+	if (rl__probe_fast_begin(p, mo)) {
+		size_t v = atomic_load_explicit(p, mo);
+		rl__probe_fast_end();
+		return v;
+	}
 	rl_probe_ev ev = ev_of(RL_PROBE_LOAD, p, kind, mo, s);
 	rl__probe_enter(&ev);
 	size_t v = atomic_load_explicit(p, mo);
@@ -152,6 +165,11 @@ static inline void store(_Atomic size_t *p, size_t v, memory_order mo, const cha
 {
 	if (RL_LIKELY(!s->pr)) {
 		atomic_store_explicit(p, v, mo);
+		return;
+	}
+	if (rl__probe_fast_begin(p, mo)) {
+		atomic_store_explicit(p, v, mo);
+		rl__probe_fast_end();
 		return;
 	}
 	rl_probe_ev ev = ev_of(RL_PROBE_STORE, p, kind, mo, s);
@@ -171,6 +189,11 @@ static inline bool cas(_Atomic size_t *p, size_t *cur, size_t next, bool weak, m
 	if (RL_LIKELY(!s->pr))
 		return weak ? atomic_compare_exchange_weak_explicit(p, cur, next, ok, fail)
 			    : atomic_compare_exchange_strong_explicit(p, cur, next, ok, fail);
+	if (rl__probe_fast_begin(p, ok)) { /* @fail is no stronger than @ok */
+		bool done = atomic_compare_exchange_strong_explicit(p, cur, next, ok, fail);
+		rl__probe_fast_end();
+		return done;
+	}
 	rl_probe_ev ev = ev_of(RL_PROBE_RMW, p, kind, ok, s);
 	size_t expected = *cur;
 	rl__probe_enter(&ev);

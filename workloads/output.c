@@ -95,6 +95,8 @@ static void print_sim_text(FILE *out, const struct rl_workload *w, const struct 
 			(unsigned long long)s->switches);
 	} else {
 		fprintf(out, ": %llu probe events", (unsigned long long)s->events);
+		if (s->lockfree_events)
+			fprintf(out, " (%llu without the detector lock)", (unsigned long long)s->lockfree_events);
 	}
 	fprintf(out, ", %u threads\n", s->threads);
 	if (s->detect || s->deadlock) {
@@ -290,8 +292,10 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 			fprintf(out, "%llu", (unsigned long long)s->seed);
 		else
 			fputs("null", out);
-		fprintf(out, ",\"pct_depth\":%u,\"events\":%llu,\"steps\":%llu,\"switches\":%llu,\"threads\":%u",
-			s->pct_depth, (unsigned long long)s->events, (unsigned long long)s->steps,
+		fprintf(out, ",\"pct_depth\":%u,\"events\":%llu,\"lockfree_events\":%llu,\"steps\":%llu,"
+			"\"switches\":%llu,\"threads\":%u",
+			s->pct_depth, (unsigned long long)s->events, (unsigned long long)s->lockfree_events,
+			(unsigned long long)s->steps,
 			(unsigned long long)s->switches, s->threads);
 		fprintf(out, ",\"races\":%llu,\"race_events\":%llu,\"deadlock\":%s,\"step_limit\":%s,\"reports\":[",
 			(unsigned long long)s->races, (unsigned long long)s->race_events, s->deadlock ? "true" : "false",

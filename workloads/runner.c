@@ -209,6 +209,7 @@ static void sim_collect(struct rl_workload_result *r)
 	rl_probe_get_stats(&st);
 	struct rl_sim_result *s = &r->sim;
 	s->events = st.events;
+	s->lockfree_events = st.lockfree_events;
 	s->steps = st.steps;
 	s->switches = st.switches;
 	s->threads = st.threads;

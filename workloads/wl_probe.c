@@ -1,7 +1,8 @@
 /* wl_probe.c — the probed halves of wl.h's access helpers: a workload's own
  * shared accesses, bracketed as probe events (probe.h) while a detector or
  * the scheduler is attached. Each does only its memory operation between
- * rl__probe_enter() and rl__probe_exit().
+ * rl__probe_enter() and rl__probe_exit(); the atomics first try probe.h's
+ * lock-free path, which needs no event.
  */
 #include <racelab/probe.h>
 
@@ -37,6 +38,11 @@ void rl__wl_write_probed(int64_t *p, int64_t v, const char *kind, const char *op
 int64_t rl__wl_fetch_add_probed(_Atomic int64_t *p, int64_t d, memory_order mo, const char *kind,
 				const char *op, const char *site)
 {
+	if (rl__probe_fast_begin(p, mo)) {
+		int64_t old = atomic_fetch_add_explicit(p, d, mo);
+		rl__probe_fast_end();
+		return old;
+	}
 	rl_probe_ev ev = ev_of(RL_PROBE_RMW, p, kind, op, site);
 	ev.flags = RL_PROBE_F_SIGNED;
 	ev.order = (uint8_t)mo;
@@ -50,6 +56,11 @@ int64_t rl__wl_fetch_add_probed(_Atomic int64_t *p, int64_t d, memory_order mo, 
 
 int rl__wl_load_probed(const atomic_int *p, memory_order mo, const char *kind, const char *op, const char *site)
 {
+	if (rl__probe_fast_begin(p, mo)) {
+		int v = atomic_load_explicit((atomic_int *)p, mo);
+		rl__probe_fast_end();
+		return v;
+	}
 	rl_probe_ev ev = ev_of(RL_PROBE_LOAD, p, kind, op, site);
 	ev.flags = RL_PROBE_F_SIGNED;
 	ev.order = (uint8_t)mo;
@@ -63,6 +74,11 @@ int rl__wl_load_probed(const atomic_int *p, memory_order mo, const char *kind, c
 void rl__wl_store_probed(atomic_int *p, int v, memory_order mo, const char *kind, const char *op,
 			 const char *site)
 {
+	if (rl__probe_fast_begin(p, mo)) {
+		atomic_store_explicit(p, v, mo);
+		rl__probe_fast_end();
+		return;
+	}
 	rl_probe_ev ev = ev_of(RL_PROBE_STORE, p, kind, op, site);
 	ev.flags = RL_PROBE_F_SIGNED;
 	ev.order = (uint8_t)mo;

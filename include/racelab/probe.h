@@ -219,6 +219,95 @@ void rl__probe_exit(rl_probe_ev *ev);
  */
 int rl__probe(rl_probe_ev *ev);
 
+/* ---- the lock-free atomic path (private to racelab's primitives) ----------
+ *
+ * In a detector-only session (no scheduler, no trace), an atomic load, store
+ * or RMW that does not release, by a thread with no pending release fence, on
+ * a location that never carried a release clock, changes nothing in the
+ * detector: an acquire of an empty clock joins nothing. Such an op needs no
+ * event, only a handshake with the event that will create the location's
+ * clock (core/probe.c, "Lock-free paths"). A primitive's slow path may try it
+ * before building its event:
+ *
+ *	if (rl__probe_fast_begin(p, memory_order_relaxed)) {
+ *		old = atomic_fetch_add_explicit(p, 1, memory_order_relaxed);
+ *		rl__probe_fast_end();
+ *		return old;
+ *	}
+ *	... the rl__probe_enter()/rl__probe_exit() pair ...
+ *
+ * Between the two calls: the one memory operation on @addr, nothing else.
+ */
+#ifndef __cplusplus
+struct rl__probe_hot {
+	_Atomic(const void *) inflight; /* the location of the lock-free op in flight, or NULL */
+	_Atomic uint64_t nfast;         /* events this thread handled without the detector lock */
+	uint64_t session;               /* rl__probe_session when this was set: stale otherwise */
+	bool atomics;                   /* lock-free atomics allowed (no release fence yet) */
+	bool membarrier;                /* the other side of the handshake uses membarrier(2) */
+};
+
+#define RL__PROBE_RELFLAG_BITS 12
+
+/* This thread's state (set by the probe layer when it starts probing it). */
+extern RL__THREAD_LOCAL struct rl__probe_hot rl__probe_hot_tls __attribute__((tls_model("initial-exec")));
+/* The current session's number; bumped by attach and detach. */
+extern _Atomic uint64_t rl__probe_session;
+/* Set for (hashes of) locations that carry a release clock this session. */
+extern _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
+
+static inline _Atomic uint8_t *rl__probe_relflag_of(const void *addr)
+{
+	uint64_t h = ((uint64_t)(uintptr_t)addr >> 2) * UINT64_C(0x9E3779B97F4A7C15);
+	return &rl__probe_relflag[h >> (64 - RL__PROBE_RELFLAG_BITS)];
+}
+
+/**
+ * rl__probe_fast_begin() - try the lock-free path for an atomic op.
+ * @addr: the atomic location.
+ * @mo:   the op's memory order (a CAS: its success order).
+ * Return: true: perform the op, then call rl__probe_fast_end(); no event.
+ * false: bracket the op with rl__probe_enter()/rl__probe_exit() as usual.
+ */
+static inline bool rl__probe_fast_begin(const void *addr, memory_order mo)
+{
+	struct rl__probe_hot *h = &rl__probe_hot_tls;
+	if (!h->atomics || h->session != atomic_load_explicit(&rl__probe_session, memory_order_relaxed) ||
+	    mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst)
+		return false;
+	_Atomic uint8_t *f = rl__probe_relflag_of(addr);
+	if (atomic_load_explicit(f, memory_order_relaxed))
+		return false;
+	/* Announce @addr, then look at its flag again: the store-buffering half
+	 * of the handshake in core/probe.c's publish_guard(). With membarrier(2)
+	 * the kernel puts a full barrier into this thread's program order, so a
+	 * compiler barrier is enough here; else SeqCst store and load. */
+	if (RL_LIKELY(h->membarrier)) {
+		atomic_store_explicit(&h->inflight, addr, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
+		if (!atomic_load_explicit(f, memory_order_relaxed))
+			return true;
+	} else {
+		atomic_store_explicit(&h->inflight, addr, memory_order_seq_cst);
+		if (!atomic_load_explicit(f, memory_order_seq_cst))
+			return true;
+	}
+	atomic_store_explicit(&h->inflight, NULL, memory_order_relaxed);
+	return false;
+}
+
+/* End of a lock-free op begun by rl__probe_fast_begin(). */
+static inline void rl__probe_fast_end(void)
+{
+	struct rl__probe_hot *h = &rl__probe_hot_tls;
+	/* Release: pairs with publish_guard()'s load of the announcement: this
+	 * op comes before the first release in the location's modification order. */
+	atomic_store_explicit(&h->inflight, NULL, memory_order_release);
+	atomic_store_explicit(&h->nfast, atomic_load_explicit(&h->nfast, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+}
+#endif
+
 /**
  * rl_probe_site_set() - label the current thread's next probe events.
  * @site: static string ("rc-send: worker clone"), or NULL to clear.
@@ -358,6 +447,7 @@ struct rl_probe_report {
 
 typedef struct rl_probe_stats {
 	uint64_t events;        /* probe events (enter/exit pairs and one-shots) */
+	uint64_t lockfree_events; /* of which handled without the detector lock (core/probe.c) */
 	uint64_t steps;         /* scheduling points */
 	uint64_t switches;      /* baton hand-offs to another thread */
 	uint64_t races;         /* distinct race reports */

@@ -158,6 +158,7 @@ struct rl_sim_result {
 	uint64_t pct_steps;
 	uint64_t max_steps;
 	uint64_t events;         /* probe events */
+	uint64_t lockfree_events; /* of which handled without the detector lock */
 	uint64_t steps;          /* scheduling points */
 	uint64_t switches;       /* hand-offs between threads */
 	unsigned threads;        /* probed threads, the runtime main thread included */

@@ -4,8 +4,10 @@
  * drop, FastTrack's read-shared state, RCU, allocation, reports.
  *
  * Workers return statuses; the main thread asserts after join (cmocka is not
- * thread-safe). Every shared access happens between rl__probe_enter() and
- * rl__probe_exit(), under the detector lock, so TSan sees them ordered.
+ * thread-safe). Every shared plain access happens between rl__probe_enter()
+ * and rl__probe_exit(), under the detector lock, so TSan sees them ordered
+ * (atomics and mutexes may take the lock-free paths: they are atomics and
+ * mutexes to TSan too).
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -961,6 +963,120 @@ static void test_contended_relaxed_arrivals_are_flagged_on_every_other_slot(void
 	rl_probe_reset();
 }
 
+/* ---- the lock-free paths (detector-only sessions) ------------------------------ */
+
+/* Spins with Relaxed loads and no other probe in between: until the producer's
+ * Release store gives the flag a clock, each load takes the lock-free path. */
+static void *spin_consumer(void *p)
+{
+	struct mp *m = p;
+	while (a_load(&m->flag, memory_order_relaxed, "flag.load(Relaxed)") == 0)
+		;
+	if (m->kind == MP_RELAXED_ACQ_FENCE)
+		fence(memory_order_acquire);
+	m->seen = p_read(&m->data, "Cell<i64>", "consumer_read");
+	return NULL;
+}
+
+/* The handshake between lock-free Relaxed loads and the first Release on their
+ * location: a load that reads the released value must have joined its clock
+ * (else the fence-ordered read would be flagged), in every one of 1000 rounds;
+ * a Relaxed store publishes nothing and is flagged in every round, and its
+ * atomics all stay lock-free, which also shows that each session starts with
+ * no location flagged (the stack address of the flag repeats across rounds). */
+static void test_lock_free_relaxed_loads_meet_the_first_release_exactly(void **state)
+{
+	(void)state;
+	uint64_t lockfree_fenced = 0;
+	for (int round = 0; round < 1000; round++) {
+		for (int k = 0; k < 2; k++) {
+			struct mp m = { .kind = k ? MP_RELAXED : MP_RELAXED_ACQ_FENCE };
+			attach_detector();
+			rl_thread *c = spawn(spin_consumer, &m, "consumer");
+			rl_thread *p = spawn(mp_producer, &m, "producer");
+			join(p);
+			join(c);
+			rl_probe_stats st = detach();
+			assert_int_equal(m.seen, 42);
+			if (m.kind == MP_RELAXED) {
+				assert_int_equal(st.races, 1);
+				/* The store and at least the load that saw it. */
+				assert_true(st.lockfree_events >= 2);
+			} else {
+				assert_int_equal(st.races, 0);
+				lockfree_fenced += st.lockfree_events;
+			}
+			rl_probe_reset();
+		}
+	}
+	/* Some rounds' consumer loads ran before the release (not every round's:
+	 * the OS decides which thread runs first). */
+	assert_true(lockfree_fenced > 0);
+}
+
+/* A mutex freed and allocated again at the same address starts with a new
+ * clock, also for a thread that cached the old one: the threads below meet
+ * at pthread barriers, which the detector does not see, so only the new
+ * mutex's unlock -> lock orders T1's write before T2's read. */
+struct reuse {
+	pthread_mutex_t m;
+	pthread_barrier_t b;
+	uint64_t x;
+	uint64_t seen;
+};
+
+static void *reuse_reader(void *p)
+{
+	struct reuse *r = p;
+	m_lock(&r->m); /* caches the clock of the mutex's first life */
+	m_unlock(&r->m);
+	pthread_barrier_wait(&r->b); /* 1: main frees the mutex and allocates it again */
+	pthread_barrier_wait(&r->b); /* 2 */
+	pthread_barrier_wait(&r->b); /* 3: the writer has written and unlocked */
+	m_lock(&r->m);
+	r->seen = p_read(&r->x, "Mutex<u64> value", "read_under_lock");
+	m_unlock(&r->m);
+	return NULL;
+}
+
+static void *reuse_writer(void *p)
+{
+	struct reuse *r = p;
+	pthread_barrier_wait(&r->b); /* 1 */
+	pthread_barrier_wait(&r->b); /* 2: the mutex is new */
+	m_lock(&r->m);
+	p_write(&r->x, 7, "Mutex<u64> value", "write_under_lock");
+	m_unlock(&r->m);
+	pthread_barrier_wait(&r->b); /* 3 */
+	return NULL;
+}
+
+static void test_a_mutex_freed_and_reused_at_its_address_gets_a_new_clock(void **state)
+{
+	(void)state;
+	struct reuse r = { .x = 0 };
+	assert_int_equal(pthread_mutex_init(&r.m, NULL), 0);
+	assert_int_equal(pthread_barrier_init(&r.b, NULL, 3), 0);
+	attach_detector();
+	rl_thread *rd = spawn(reuse_reader, &r, "reader");
+	rl_thread *wr = spawn(reuse_writer, &r, "writer");
+	pthread_barrier_wait(&r.b); /* 1 */
+	mem_event(RL_PROBE_FREE, &r.m, sizeof(r.m), "free");
+	mem_event(RL_PROBE_ALLOC, &r.m, sizeof(r.m), "alloc");
+	pthread_barrier_wait(&r.b); /* 2 */
+	pthread_barrier_wait(&r.b); /* 3 */
+	join(rd);
+	join(wr);
+	rl_probe_stats st = detach();
+	assert_int_equal(r.seen, 7);
+	assert_int_equal(st.races, 0);
+	/* Every lock and unlock took the lock-free path. */
+	assert_true(st.lockfree_events >= 6);
+	rl_probe_reset();
+	pthread_barrier_destroy(&r.b);
+	pthread_mutex_destroy(&r.m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -990,6 +1106,8 @@ int main(void)
 		cmocka_unit_test(test_threads_past_the_limit_run_unchecked),
 		cmocka_unit_test(test_contended_acq_rel_arrivals_carry_every_writer_clock),
 		cmocka_unit_test(test_contended_relaxed_arrivals_are_flagged_on_every_other_slot),
+		cmocka_unit_test(test_lock_free_relaxed_loads_meet_the_first_release_exactly),
+		cmocka_unit_test(test_a_mutex_freed_and_reused_at_its_address_gets_a_new_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
