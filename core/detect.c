@@ -894,11 +894,6 @@ static inline bool is_acq(unsigned mo)
 	       mo == memory_order_seq_cst;
 }
 
-static inline bool is_rel(unsigned mo)
-{
-	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
-}
-
 static void at_load(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
 {
 	struct rl__vc *rel = sync_vc(d, addr, false);
@@ -909,7 +904,7 @@ static void at_load(struct rl__det *d, struct rl__det_thr *t, const void *addr, 
 
 static void at_store(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
 {
-	if (is_rel(mo)) {
+	if (rl__probe_releases(mo)) {
 		vc_copy(sync_vc(d, addr, true), &t->C);
 		tick(t);
 		return;
@@ -929,11 +924,11 @@ static void at_rmw(struct rl__det *d, struct rl__det_thr *t, const void *addr, u
 {
 	/* The read side first (it may read the release sequence this RMW then
 	 * continues); one lookup serves both sides. */
-	bool writes_clock = is_rel(mo) || t->has_frel;
+	bool writes_clock = rl__probe_releases(mo) || t->has_frel;
 	struct rl__vc *rel = sync_vc(d, addr, writes_clock);
 	if (rel)
 		vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
-	if (is_rel(mo)) {
+	if (rl__probe_releases(mo)) {
 		vc_join(rel, &t->C);
 		tick(t);
 	} else if (t->has_frel) {
@@ -945,7 +940,7 @@ static void at_fence(struct rl__det_thr *t, unsigned mo)
 {
 	if (is_acq(mo))
 		vc_join(&t->C, &t->facq);
-	if (is_rel(mo)) {
+	if (rl__probe_releases(mo)) {
 		vc_copy(&t->frel, &t->C);
 		t->has_frel = true;
 		tick(t);

@@ -34,12 +34,13 @@
  *     count them (an acquire of an empty clock joins nothing). What makes this
  *     exact is that "never carried a release clock" cannot change while such
  *     an operation is in flight: the thread announces the location in
- *     rl__probe_hot_tls.inflight, and the event that would create the location's clock
- *     first raises the location's flag (g.relflag, by hash) and waits until no
- *     thread announces it (publish_guard(); Dekker's handshake, with SeqCst
- *     fences on both sides). So every such lock-free operation comes before
- *     the first release on its location in the location's modification order,
- *     where its clock was indeed empty, or sees the flag and takes the lock.
+ *     rl__probe_hot_tls.inflight (rl__probe_fast_begin(), inline in the
+ *     primitives), and the event that would create the location's clock first
+ *     raises the location's flag (rl__probe_relflag, by hash) and waits until
+ *     no thread announces it (publish_guard(): Dekker's store-buffering
+ *     handshake). So every such lock-free operation comes before the first
+ *     release on its location in the location's modification order, where its
+ *     clock was indeed empty, or sees the flag and takes the lock.
  * Everything else (plain accesses, releasing atomics, RCU, threads, memory)
  * takes the lock as before. Under the scheduler one thread runs at a time and
  * with a trace every event needs its place in one order, so those sessions
@@ -553,15 +554,9 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 
 /* ---- the lock-free paths (see the top of this file) ---- */
 
-static inline bool releases(unsigned mo)
-{
-	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
-}
-
-
 /*
  * The handshake's fences are asymmetric where the kernel allows: the hot side
- * (relaxed_enter(), every lock-free atomic op) needs only a compiler barrier
+ * (rl__probe_fast_begin(), every lock-free atomic op) needs only a compiler barrier
  * when the rare side (publish_guard(), once per location that gets a release
  * clock) makes membarrier(2) run a full memory barrier on every running thread
  * of the process (liburcu's urcu-memb does the same for its read side). That
@@ -592,7 +587,7 @@ static void publish_guard(const void *addr)
 {
 	/* Store buffering: a SeqCst store here and a SeqCst load of each
 	 * announcement, against the SeqCst announcement and flag load of
-	 * relaxed_enter(); or, with membarrier(2), a full barrier on every
+	 * rl__probe_fast_begin(); or, with membarrier(2), a full barrier on every
 	 * running thread between this store and the scan. Either way that
 	 * thread sees the flag, or this one sees its announcement. */
 	atomic_store_explicit(rl__probe_relflag_of(addr), 1, memory_order_seq_cst);
@@ -615,7 +610,7 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 	switch (ev->op) {
 	case RL_PROBE_STORE:
 	case RL_PROBE_RMW:
-		publishes = releases(ev->order) || t->det.has_frel;
+		publishes = rl__probe_releases(ev->order) || t->det.has_frel;
 		break;
 	case RL_PROBE_UNLOCK:
 	case RL_PROBE_RCU_PUBLISH:

@@ -20,7 +20,11 @@
  * lock, nothing that blocks. Blocking operations (RL_PROBE_LOCK, RL_PROBE_JOIN,
  * RL_PROBE_RCU_SYNC) do not hold the lock across the operation: the exit takes
  * it. Events without a memory operation (fences, spawn, thread start/exit,
- * yield, alloc/free) use the one-shot rl__probe().
+ * yield, alloc/free) use the one-shot rl__probe(). In a detector-only session
+ * (no scheduler, no trace) mutex events and non-releasing atomics skip the
+ * lock, where the mutex or a handshake orders them instead (core/probe.c,
+ * "Lock-free paths"; rl__probe_fast_begin() below); to the caller nothing
+ * changes.
  *
  * Patterns for the primitives (one enter/exit pair per memory access):
  *   - non-atomic read-modify-write (Rc counts, Cell updates): an RL_PROBE_READ
@@ -256,6 +260,12 @@ extern _Atomic uint64_t rl__probe_session;
 /* Set for (hashes of) locations that carry a release clock this session. */
 extern _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
 
+/* Whether an atomic op with order @mo releases (SeqCst counts as AcqRel). */
+static inline bool rl__probe_releases(unsigned mo)
+{
+	return mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst;
+}
+
 static inline _Atomic uint8_t *rl__probe_relflag_of(const void *addr)
 {
 	uint64_t h = ((uint64_t)(uintptr_t)addr >> 2) * UINT64_C(0x9E3779B97F4A7C15);
@@ -273,7 +283,7 @@ static inline bool rl__probe_fast_begin(const void *addr, memory_order mo)
 {
 	struct rl__probe_hot *h = &rl__probe_hot_tls;
 	if (!h->atomics || h->session != atomic_load_explicit(&rl__probe_session, memory_order_relaxed) ||
-	    mo == memory_order_release || mo == memory_order_acq_rel || mo == memory_order_seq_cst)
+	    rl__probe_releases(mo))
 		return false;
 	_Atomic uint8_t *f = rl__probe_relflag_of(addr);
 	if (atomic_load_explicit(f, memory_order_relaxed))
