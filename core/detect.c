@@ -106,12 +106,17 @@ static void vc_join(struct rl__vc *dst, const struct rl__vc *src)
 			dst->c[i] = src->c[i];
 }
 
+/* Loops, not memcpy/memset: clocks have one entry per thread, a handful, and
+ * a copy runs at every unlock and release. */
 static void vc_copy(struct rl__vc *dst, const struct rl__vc *src)
 {
 	if (src->n > dst->n)
 		vc_grow(dst, src->n);
-	memcpy(dst->c, src->c, src->n * sizeof(*src->c));
-	memset(dst->c + src->n, 0, (dst->n - src->n) * sizeof(*dst->c));
+	uint32_t i = 0;
+	for (; i < src->n; i++)
+		dst->c[i] = src->c[i];
+	for (; i < dst->n; i++)
+		dst->c[i] = 0;
 }
 
 static void vc_clear(struct rl__vc *v)
@@ -1033,9 +1038,9 @@ struct rl__vc *rl__det_sync_clock(struct rl__det *d, const void *addr, bool crea
 	return sync_vc(d, addr, create);
 }
 
-uint64_t rl__det_sync_gen(const struct rl__det *d)
+const _Atomic uint64_t *rl__det_sync_gen(const struct rl__det *d)
 {
-	return atomic_load_explicit(&d->sync_gen, memory_order_relaxed);
+	return &d->sync_gen;
 }
 
 void rl__det_acquire_clock(struct rl__det_thr *t, const struct rl__vc *v)

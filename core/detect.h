@@ -69,8 +69,9 @@ uint64_t rl__det_race_events(const struct rl__det *d);
  * pointer stays valid until rl__det_free(), even after the object is
  * forgotten (rl__det_sync_gen() changes then). Detector lock held. */
 struct rl__vc *rl__det_sync_clock(struct rl__det *d, const void *addr, bool create);
-/* Changes whenever a sync object is forgotten (a FREE). Any thread, no lock. */
-uint64_t rl__det_sync_gen(const struct rl__det *d);
+/* A counter that changes whenever a sync object is forgotten (a FREE); any
+ * thread may load it (relaxed), without the lock. */
+const _Atomic uint64_t *rl__det_sync_gen(const struct rl__det *d);
 /* @t acquires @v (a lock): C_t joins @v. Context: @t's thread, holding the mutex. */
 void rl__det_acquire_clock(struct rl__det_thr *t, const struct rl__vc *v);
 /* @t releases into @v (an unlock): @v := C_t, then t's epoch ticks.

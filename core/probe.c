@@ -68,7 +68,8 @@
 
 #define PRIV_ENTERED 0x1u
 #define PRIV_LOCKED 0x2u
-#define PRIV_FAST 0x4u /* a lock-free event (see "Lock-free paths") */
+#define PRIV_FAST 0x4u  /* a lock-free event (see "Lock-free paths") */
+#define PRIV_PLAIN 0x8u /* a plain access in a detector-only session: the lock, the detector, nothing else */
 
 #define SCACHE_N 8 /* mutex clocks cached per thread */
 
@@ -176,6 +177,7 @@ static struct {
 	bool membarrier;          /* publish_guard() fences every thread with membarrier(2) */
 	rl_probe_config cfg;
 	struct rl__det *det;
+	const _Atomic uint64_t *sync_gen; /* rl__det_sync_gen(det) */
 	struct rl__sched *sched;
 	struct pthr **thr;        /* by tid */
 	unsigned nthr, capthr;
@@ -625,18 +627,14 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 		publish_guard(ev->addr);
 }
 
-/* The clock of mutex @addr, from the thread's cache or, under the lock, from
- * the detector (created if @create). NULL: the mutex has no clock yet. */
-static struct rl__vc *mutex_clock(struct pthr *t, const void *addr, bool create)
+/* mutex_clock() when @c does not hold @addr's clock: look it up under the lock. */
+static __attribute__((noinline)) struct rl__vc *mutex_clock_miss(struct scache *c, const void *addr, bool create)
 {
-	struct scache *c = &t->sc[((uintptr_t)addr >> 3) % SCACHE_N];
-	if (c->addr == addr && c->vc && c->gen == rl__det_sync_gen(g.det))
-		return c->vc;
 	lock();
 	if (create && !rl__det_sync_clock(g.det, addr, false))
 		publish_guard(addr);
 	struct rl__vc *vc = rl__det_sync_clock(g.det, addr, create);
-	uint64_t gen = rl__det_sync_gen(g.det);
+	uint64_t gen = atomic_load_explicit(g.sync_gen, memory_order_relaxed);
 	unlock();
 	if (vc) {
 		c->addr = addr;
@@ -644,6 +642,16 @@ static struct rl__vc *mutex_clock(struct pthr *t, const void *addr, bool create)
 		c->gen = gen;
 	}
 	return vc;
+}
+
+/* The clock of mutex @addr, from the thread's cache or, under the lock, from
+ * the detector (created if @create). NULL: the mutex has no clock yet. */
+static inline struct rl__vc *mutex_clock(struct pthr *t, const void *addr, bool create)
+{
+	struct scache *c = &t->sc[((uintptr_t)addr >> 3) % SCACHE_N];
+	if (RL_LIKELY(c->addr == addr && c->vc && c->gen == atomic_load_explicit(g.sync_gen, memory_order_relaxed)))
+		return c->vc;
+	return mutex_clock_miss(c, addr, create);
 }
 
 /* A lock-free path for @ev, taken at enter; false: take the lock. */
@@ -702,9 +710,18 @@ int rl__probe_enter(rl_probe_ev *ev)
 	struct pthr *t = self();
 	if (!t)
 		return RL_OK;
-	if (t->hot && fast_enter(t, ev)) {
-		ev->priv = PRIV_ENTERED | PRIV_FAST;
-		return RL_OK;
+	if (t->hot) {
+		if (ev->op == RL_PROBE_READ || ev->op == RL_PROBE_WRITE) {
+			/* Only the detector's part of record() applies: no
+			 * scheduler, no trace. */
+			lock();
+			ev->priv = PRIV_ENTERED | PRIV_LOCKED | PRIV_PLAIN;
+			return RL_OK;
+		}
+		if (fast_enter(t, ev)) {
+			ev->priv = PRIV_ENTERED | PRIV_FAST;
+			return RL_OK;
+		}
 	}
 	return enter_slow(t, ev);
 }
@@ -733,6 +750,13 @@ void rl__probe_exit(rl_probe_ev *ev)
 		return;
 	if (ev->priv & PRIV_FAST) {
 		fast_exit(tls.t, ev);
+		ev->priv = 0;
+		return;
+	}
+	if (ev->priv & PRIV_PLAIN) {
+		g.events++;
+		rl__det_event(g.det, &tls.t->det, ev, ev->site ? ev->site : tls.site);
+		unlock();
 		ev->priv = 0;
 		return;
 	}
@@ -916,6 +940,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 		unlock();
 		return RL_ENOMEM;
 	}
+	g.sync_gen = g.det ? rl__det_sync_gen(g.det) : NULL;
 	uint64_t session = atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1;
 	atomic_store_explicit(&rl__probe_session, session, memory_order_relaxed);
 	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
