@@ -34,11 +34,13 @@ done
 "$native" run arc-atomic --iters 1 --json 2>/dev/null | grep -q '"tsan":false' ||
   { echo "sim_slowdown.sh: $native is a ThreadSanitizer build" >&2; exit 2; }
 
+# Iterations per thread: enough for the native run to take ~20 ms or more, so
+# that thread start-up and scheduling noise do not decide the ratios.
 default_iters() {
   case $1 in
-  rc-send | arc-clone | arc-atomic) echo 200000 ;;
-  arc-cell) echo 400000 ;;
-  arc-mutex) echo 100000 ;;
+  rc-send | arc-clone) echo 400000 ;;
+  arc-cell) echo 800000 ;;
+  arc-mutex | arc-atomic) echo 2000000 ;;
   *) echo 10000 ;;
   esac
 }
@@ -49,10 +51,13 @@ seconds() {
     python3 -c 'import json,sys; print(json.load(sys.stdin)["seconds"])'
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# spread VALUES...: (max - min) / median, in percent.
+spread() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {m=(NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2; printf "%.0f", ((m > 0) ? 100*(a[NR]-a[1])/m : 0)}'; }
 
 printf 'racelab detector vs ThreadSanitizer: %s threads, %s rounds of (native, --detect hb, tsan), medians\n' "$threads" "$reps"
-printf 'native: %s\ntsan:   %s\n\n' "$native" "$tsan"
-printf '%-11s %9s %11s %11s %11s %9s %9s %7s  %s\n' workload iters "native s" "detect s" "tsan s" detect/n tsan/n "d/t" targets
+printf 'native: %s\ntsan:   %s\n\n' "${native#"$here"/}" "${tsan#"$here"/}"
+printf 'spread: (max - min) / median of each series, in percent\n\n'
+printf '%-11s %9s %11s %11s %11s %9s %9s %7s %13s  %s\n' workload iters "native s" "detect s" "tsan s" detect/n tsan/n "d/t" "spread n/d/t" targets
 status=0
 for w in $workloads; do
   var="ITERS_${w//-/_}"
@@ -65,6 +70,7 @@ for w in $workloads; do
     t+=("$(seconds "$tsan" "${args[@]}")")
   done
   mn=$(median "${n[@]}") md=$(median "${d[@]}") mt=$(median "${t[@]}")
+  pn=$(spread "${n[@]}") pd=$(spread "${d[@]}") pt=$(spread "${t[@]}")
   read -r sd st ratio <<<"$(python3 -c "n,d,t=$mn,$md,$mt; print(d/n, t/n, (d/n)/(t/n))")"
   half=$(python3 -c "print('met' if $sd <= 0.5 * $st else 'MISSED')")
   targets="detect <= tsan/2: $half"
@@ -76,8 +82,8 @@ for w in $workloads; do
     ;;
   esac
   [[ $half == met ]] || status=1
-  printf '%-11s %9s %11.4f %11.4f %11.4f %8.2fx %8.2fx %7.2f  %s\n' "$w" "$iters" "$mn" "$md" "$mt" "$sd" "$st" "$ratio" "$targets"
-  summary+=("SUMMARY bench=sim-slowdown workload=$w threads=$threads iters=$iters reps=$reps native_s=$mn detect_s=$md tsan_s=$mt detect_slowdown=$sd tsan_slowdown=$st detect_over_tsan=$ratio")
+  printf '%-11s %9s %11.4f %11.4f %11.4f %8.2fx %8.2fx %7.2f %13s  %s\n' "$w" "$iters" "$mn" "$md" "$mt" "$sd" "$st" "$ratio" "$pn%/$pd%/$pt%" "$targets"
+  summary+=("SUMMARY bench=sim-slowdown workload=$w threads=$threads iters=$iters reps=$reps native_s=$mn detect_s=$md tsan_s=$mt native_spread_pct=$pn detect_spread_pct=$pd tsan_spread_pct=$pt detect_slowdown=$sd tsan_slowdown=$st detect_over_tsan=$ratio")
 done
 echo
 printf '%s\n' "${summary[@]}"
