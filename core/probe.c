@@ -289,10 +289,9 @@ static struct pthr *new_thread(const void *handle, const char *name, struct pthr
 		g.thr = t;
 		g.capthr = ncap;
 	}
-	struct pthr *t = aligned_alloc(_Alignof(struct pthr), sizeof(*t));
+	struct pthr *t = calloc(1, sizeof(*t));
 	if (!t)
 		FATAL("out of memory registering a thread");
-	memset(t, 0, sizeof(*t));
 	t->tid = g.nthr;
 	t->handle = handle;
 	if (name && *name)
