@@ -90,11 +90,16 @@ struct pthr {
 	bool started, exited;
 	bool foreign;        /* registered by its first probe, not by SPAWN/START */
 	bool has_det;        /* tid < RL_PROBE_MAX_THREADS and the detector is on */
+	bool fast;           /* has_det in a session with the lock-free paths (g.fast) */
 	struct rl__det_thr det;
 	struct rl__sched_thr sch;
-	/* The lock-free paths: the thread's rl__probe_hot_tls while it can use
-	 * them (from its START, or attach for T0, to its EXIT), else NULL. */
+	/* The lock-free paths. hot: the thread's rl__probe_hot_tls while it can
+	 * use the atomic one (from its START, or attach for T0, to its EXIT),
+	 * else NULL: a foreign thread may end without an EXIT, so its
+	 * thread-locals are never read from here. It counts its lock-free
+	 * (mutex) events in nfast instead. */
 	struct rl__probe_hot *hot;
+	_Atomic uint64_t nfast;
 	struct scache sc[SCACHE_N];
 };
 
@@ -301,6 +306,7 @@ static struct pthr *new_thread(const void *handle, const char *name, struct pthr
 	if (g.det) {
 		if (t->tid < RL_PROBE_MAX_THREADS) {
 			t->has_det = true;
+			t->fast = g.fast;
 			rl__det_thread_init(g.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
 		} else {
@@ -381,9 +387,11 @@ static uint64_t lockfree_now(void)
 {
 	uint64_t n = g.lockfree;
 	if (g.fast)
-		for (unsigned i = 0; i < g.nthr; i++)
+		for (unsigned i = 0; i < g.nthr; i++) {
+			n += atomic_load_explicit(&g.thr[i]->nfast, memory_order_relaxed);
 			if (g.thr[i]->hot)
 				n += atomic_load_explicit(&g.thr[i]->hot->nfast, memory_order_relaxed);
+		}
 	return n;
 }
 
@@ -693,8 +701,8 @@ static void fast_exit(struct pthr *t, const rl_probe_ev *ev)
 		rl__probe_fast_end(); /* counts the event */
 		return;
 	}
-	atomic_store_explicit(&t->hot->nfast, atomic_load_explicit(&t->hot->nfast, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	_Atomic uint64_t *n = t->hot ? &t->hot->nfast : &t->nfast;
+	atomic_store_explicit(n, atomic_load_explicit(n, memory_order_relaxed) + 1, memory_order_relaxed);
 }
 
 static __attribute__((noinline)) int enter_slow(struct pthr *t, rl_probe_ev *ev);
@@ -709,7 +717,7 @@ int rl__probe_enter(rl_probe_ev *ev)
 	struct pthr *t = self();
 	if (!t)
 		return RL_OK;
-	if (t->hot) {
+	if (t->fast) {
 		if (ev->op == RL_PROBE_READ || ev->op == RL_PROBE_WRITE) {
 			/* Only the detector's part of record() applies: no
 			 * scheduler, no trace. */
@@ -736,7 +744,7 @@ static int enter_slow(struct pthr *t, rl_probe_ev *ev)
 	if (!is_blocking(ev->op)) {
 		lock();
 		ev->priv = PRIV_LOCKED;
-		if (t->hot)
+		if (t->fast)
 			guard_if_publishing(t, ev);
 	}
 	ev->priv |= PRIV_ENTERED;

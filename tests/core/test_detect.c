@@ -1077,6 +1077,59 @@ static void test_a_mutex_freed_and_reused_at_its_address_gets_a_new_clock(void *
 	pthread_mutex_destroy(&r.m);
 }
 
+/* A thread racelab did not start (plain pthread_create) is registered by its
+ * first probe and runs no lock-free atomics of its own, but its Release store
+ * must still end the others' lock-free path on that location: else the
+ * consumer's Relaxed load that reads it stays lock-free, joins no clock, and
+ * its fence(Acquire) orders nothing (a false race, every round). The mutex
+ * part goes along: lock and unlock on both kinds of thread. */
+struct foreign_mp {
+	struct mp m;
+	pthread_mutex_t lock;
+	uint64_t locked_value;
+};
+
+static void *foreign_producer(void *p)
+{
+	struct foreign_mp *f = p;
+	m_lock(&f->lock);
+	p_write(&f->locked_value, 5, "Mutex<u64> value", "write_under_lock");
+	m_unlock(&f->lock);
+	p_write(&f->m.data, 42, "Cell<i64>", "producer_write");
+	a_store(&f->m.flag, 1, memory_order_release, "flag.store(Release)");
+	return NULL;
+}
+
+static void *spin_then_lock(void *p)
+{
+	struct foreign_mp *f = p;
+	spin_consumer(&f->m); /* Relaxed loads, fence(Acquire), the data */
+	m_lock(&f->lock);
+	f->locked_value += p_read(&f->locked_value, "Mutex<u64> value", "read_under_lock");
+	m_unlock(&f->lock);
+	return NULL;
+}
+
+static void test_a_foreign_threads_release_ends_the_lock_free_path(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 200; round++) {
+		struct foreign_mp f = { .m = { .kind = MP_RELAXED_ACQ_FENCE } };
+		assert_int_equal(pthread_mutex_init(&f.lock, NULL), 0);
+		attach_detector();
+		rl_thread *c = spawn(spin_then_lock, &f, "consumer");
+		pthread_t p;
+		assert_int_equal(pthread_create(&p, NULL, foreign_producer, &f), 0);
+		assert_int_equal(pthread_join(p, NULL), 0);
+		join(c);
+		rl_probe_stats st = detach();
+		assert_int_equal(f.m.seen, 42);
+		assert_int_equal(st.races, 0);
+		rl_probe_reset();
+		pthread_mutex_destroy(&f.lock);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1108,6 +1161,7 @@ int main(void)
 		cmocka_unit_test(test_contended_relaxed_arrivals_are_flagged_on_every_other_slot),
 		cmocka_unit_test(test_lock_free_relaxed_loads_meet_the_first_release_exactly),
 		cmocka_unit_test(test_a_mutex_freed_and_reused_at_its_address_gets_a_new_clock),
+		cmocka_unit_test(test_a_foreign_threads_release_ends_the_lock_free_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
