@@ -53,6 +53,7 @@
 #include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -602,12 +603,20 @@ static void publish_guard(const void *addr)
 	atomic_store_explicit(rl__probe_relflag_of(addr), 1, memory_order_seq_cst);
 	if (g.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
-	for (unsigned i = 0; i < g.nthr; i++)
+	for (unsigned i = 0; i < g.nthr; i++) {
+		struct rl__probe_hot *h = g.thr[i]->hot;
 		/* SeqCst (the handshake above), and an acquire: pairs with the
 		 * release in rl__probe_fast_end() that ends the announcement, so
-		 * that op comes first in @addr's modification order. */
-		while (g.thr[i]->hot && atomic_load_explicit(&g.thr[i]->hot->inflight, memory_order_seq_cst) == addr)
-			cpu_relax();
+		 * that op comes first in @addr's modification order. One memory
+		 * op is all that thread has left to do, unless it was preempted
+		 * in the middle: then let it run. */
+		for (unsigned spins = 0; h && atomic_load_explicit(&h->inflight, memory_order_seq_cst) == addr; spins++) {
+			if (spins < 1000)
+				cpu_relax();
+			else
+				sched_yield();
+		}
+	}
 }
 
 /* An event under the lock that may create @ev->addr's release clock (a
