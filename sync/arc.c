@@ -189,7 +189,7 @@ static inline bool cas(_Atomic size_t *p, size_t *cur, size_t next, bool weak, m
 	if (RL_LIKELY(!s->pr))
 		return weak ? atomic_compare_exchange_weak_explicit(p, cur, next, ok, fail)
 			    : atomic_compare_exchange_strong_explicit(p, cur, next, ok, fail);
-	if (rl__probe_fast_begin(p, ok)) { /* @fail is no stronger than @ok */
+	if (rl__probe_fast_begin(p, ok)) { /* a failure order never releases */
 		bool done = atomic_compare_exchange_strong_explicit(p, cur, next, ok, fail);
 		rl__probe_fast_end();
 		return done;
