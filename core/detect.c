@@ -353,9 +353,9 @@ struct rl__det {
 	struct rl__det_thr *thr[RL_PROBE_MAX_THREADS];
 	unsigned history;
 	uint64_t race_events;
-	/* Clocks of freed sync objects, freed at rl__det_free(): the probe
-	 * layer's lock-free mutex path may still hold a pointer to one (see
-	 * rl__det_sync_clock()). */
+	/* Clocks of freed sync objects, for the next new ones; never returned
+	 * to malloc before rl__det_free(): the probe layer's lock-free mutex
+	 * path may still hold a pointer to one (see rl__det_sync_clock()). */
 	struct rl__vc **grave;
 	size_t ngrave, capgrave;
 	/* Bumped (under the detector lock) whenever a sync object is forgotten. */
@@ -789,7 +789,7 @@ static int cmp_uptr(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* A forgotten sync object's clock: kept until rl__det_free(), and sync_gen
+/* A forgotten sync object's clock: kept for reuse (sync_vc()), and sync_gen
  * bumped so that the probe layer's cached pointers to it are dropped. */
 static void bury(struct rl__det *d, struct rl__vc *v)
 {
@@ -885,9 +885,15 @@ static struct rl__vc *sync_vc(struct rl__det *d, const void *addr, bool create)
 		return NULL;
 	}
 	if (!*v) {
-		struct rl__vc *vc = calloc(1, sizeof(*vc));
-		if (!vc)
+		struct rl__vc *vc;
+		if (d->ngrave) {
+			/* No cached pointer to it is valid any more: sync_gen
+			 * moved when it was buried. */
+			vc = d->grave[--d->ngrave];
+			vc_clear(vc);
+		} else if (!(vc = calloc(1, sizeof(*vc)))) {
 			FATAL("out of memory in the race detector");
+		}
 		*v = (uint64_t)(uintptr_t)vc;
 	}
 	return (struct rl__vc *)(uintptr_t)*v;

@@ -66,8 +66,9 @@ uint64_t rl__det_race_events(const struct rl__det *d);
  * those accesses, so they need no detector lock. */
 
 /* The clock of sync object @addr, created if @create (NULL if absent). The
- * pointer stays valid until rl__det_free(), even after the object is
- * forgotten (rl__det_sync_gen() changes then). Detector lock held. */
+ * pointer stays dereferenceable until rl__det_free(); once the object is
+ * forgotten rl__det_sync_gen() changes, and the clock may serve a later
+ * object. Detector lock held. */
 struct rl__vc *rl__det_sync_clock(struct rl__det *d, const void *addr, bool create);
 /* A counter that changes whenever a sync object is forgotten (a FREE); any
  * thread may load it (relaxed), without the lock. */

@@ -1017,12 +1017,15 @@ static void test_lock_free_relaxed_loads_meet_the_first_release_exactly(void **s
 /* A mutex freed and allocated again at the same address starts with a new
  * clock, also for a thread that cached the old one: the threads below meet
  * at pthread barriers, which the detector does not see, so only the new
- * mutex's unlock -> lock orders T1's write before T2's read. */
+ * mutex's unlock -> lock orders T1's write before T2's read. In between, a
+ * Release store gives another location a clock, which reuses the freed
+ * mutex's: a reader that kept its cached pointer would acquire that one. */
 struct reuse {
 	pthread_mutex_t m;
 	pthread_barrier_t b;
 	uint64_t x;
 	uint64_t seen;
+	_Atomic uint64_t other;
 };
 
 static void *reuse_reader(void *p)
@@ -1063,6 +1066,7 @@ static void test_a_mutex_freed_and_reused_at_its_address_gets_a_new_clock(void *
 	pthread_barrier_wait(&r.b); /* 1 */
 	mem_event(RL_PROBE_FREE, &r.m, sizeof(r.m), "free");
 	mem_event(RL_PROBE_ALLOC, &r.m, sizeof(r.m), "alloc");
+	a_store(&r.other, 1, memory_order_release, "other.store(Release)");
 	pthread_barrier_wait(&r.b); /* 2 */
 	pthread_barrier_wait(&r.b); /* 3 */
 	join(rd);
