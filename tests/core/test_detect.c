@@ -404,13 +404,18 @@ static void test_release_fence_then_relaxed_store_is_not_flagged(void **state)
 	assert_int_equal(st.races, 0);
 }
 
-/* A relaxed load that read a released value, with no acquire after it: the
- * report says which edge is missing. */
-static void *relaxed_after_release(void *p)
+/* Spins with Relaxed loads and no other probe in between (in a detector-only
+ * session each load takes the lock-free path until the producer's Release
+ * store gives the flag a clock), then reads the data, after a fence(Acquire)
+ * for MP_RELAXED_ACQ_FENCE only. Without the fence the read races even after
+ * a Release store, and the report says which edge is missing. */
+static void *spin_consumer(void *p)
 {
 	struct mp *m = p;
 	while (a_load(&m->flag, memory_order_relaxed, "flag.load(Relaxed)") == 0)
-		yield();
+		;
+	if (m->kind == MP_RELAXED_ACQ_FENCE)
+		fence(memory_order_acquire);
 	m->seen = p_read(&m->data, "Cell<i64>", "consumer_read");
 	return NULL;
 }
@@ -420,7 +425,7 @@ static void test_report_names_a_missing_acquire(void **state)
 	(void)state;
 	struct mp m = { .kind = MP_REL_ACQ };
 	attach_detector();
-	rl_thread *c = spawn(relaxed_after_release, &m, "consumer");
+	rl_thread *c = spawn(spin_consumer, &m, "consumer");
 	rl_thread *p = spawn(mp_producer, &m, "producer");
 	join(p);
 	join(c);
@@ -964,19 +969,6 @@ static void test_contended_relaxed_arrivals_are_flagged_on_every_other_slot(void
 }
 
 /* ---- the lock-free paths (detector-only sessions) ------------------------------ */
-
-/* Spins with Relaxed loads and no other probe in between: until the producer's
- * Release store gives the flag a clock, each load takes the lock-free path. */
-static void *spin_consumer(void *p)
-{
-	struct mp *m = p;
-	while (a_load(&m->flag, memory_order_relaxed, "flag.load(Relaxed)") == 0)
-		;
-	if (m->kind == MP_RELAXED_ACQ_FENCE)
-		fence(memory_order_acquire);
-	m->seen = p_read(&m->data, "Cell<i64>", "consumer_read");
-	return NULL;
-}
 
 /* The handshake between lock-free Relaxed loads and the first Release on their
  * location: a load that reads the released value must have joined its clock
