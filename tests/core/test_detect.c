@@ -350,16 +350,22 @@ static void *mp_consumer(void *p)
 	return NULL;
 }
 
-static rl_probe_stats run_mp(enum mp_kind kind, uint64_t *seen)
+/* One message in a detector session; the consumer starts first. */
+static rl_probe_stats run_mp_with(rl_thread_fn *consumer, enum mp_kind kind, uint64_t *seen)
 {
 	struct mp m = { .kind = kind };
 	attach_detector();
-	rl_thread *c = spawn(mp_consumer, &m, "consumer");
+	rl_thread *c = spawn(consumer, &m, "consumer");
 	rl_thread *p = spawn(mp_producer, &m, "producer");
 	join(p);
 	join(c);
 	*seen = m.seen;
 	return detach();
+}
+
+static rl_probe_stats run_mp(enum mp_kind kind, uint64_t *seen)
+{
+	return run_mp_with(mp_consumer, kind, seen);
 }
 
 static void test_release_acquire_message_passing_is_not_flagged(void **state)
@@ -423,13 +429,9 @@ static void *spin_consumer(void *p)
 static void test_report_names_a_missing_acquire(void **state)
 {
 	(void)state;
-	struct mp m = { .kind = MP_REL_ACQ };
-	attach_detector();
-	rl_thread *c = spawn(spin_consumer, &m, "consumer");
-	rl_thread *p = spawn(mp_producer, &m, "producer");
-	join(p);
-	join(c);
-	rl_probe_stats st = detach();
+	uint64_t seen;
+	rl_probe_stats st = run_mp_with(spin_consumer, MP_REL_ACQ, &seen);
+	assert_int_equal(seen, 42);
 	assert_int_equal(st.races, 1);
 	assert_non_null(strstr(rl_probe_report_at(0)->edge, "no Acquire load or fence(Acquire) followed it"));
 	rl_probe_reset();
@@ -982,15 +984,11 @@ static void test_lock_free_relaxed_loads_meet_the_first_release_exactly(void **s
 	uint64_t lockfree_fenced = 0;
 	for (int round = 0; round < 1000; round++) {
 		for (int k = 0; k < 2; k++) {
-			struct mp m = { .kind = k ? MP_RELAXED : MP_RELAXED_ACQ_FENCE };
-			attach_detector();
-			rl_thread *c = spawn(spin_consumer, &m, "consumer");
-			rl_thread *p = spawn(mp_producer, &m, "producer");
-			join(p);
-			join(c);
-			rl_probe_stats st = detach();
-			assert_int_equal(m.seen, 42);
-			if (m.kind == MP_RELAXED) {
+			enum mp_kind kind = k ? MP_RELAXED : MP_RELAXED_ACQ_FENCE;
+			uint64_t seen;
+			rl_probe_stats st = run_mp_with(spin_consumer, kind, &seen);
+			assert_int_equal(seen, 42);
+			if (kind == MP_RELAXED) {
 				assert_int_equal(st.races, 1);
 				/* The store and at least the load that saw it. */
 				assert_true(st.lockfree_events >= 2);
