@@ -3,8 +3,8 @@
 # beside ThreadSanitizer, measured in one run (issue: simulation).
 #
 # usage: bench/sim_slowdown.sh [NATIVE_RACELAB [TSAN_RACELAB]]
-#   NATIVE_RACELAB  an uninstrumented racelab (default build/release/workloads/racelab)
-#   TSAN_RACELAB    racelab built with -fsanitize=thread (default build/tsan/workloads/racelab)
+#   NATIVE_RACELAB  an uninstrumented racelab (default build/release/cli/racelab)
+#   TSAN_RACELAB    racelab built with -fsanitize=thread (default build/tsan/cli/racelab)
 # environment: REPS (default 5) repetitions of each of the three runs, interleaved;
 #   WORKLOADS (default "rc-send arc-cell arc-mutex arc-atomic"); THREADS (default 4);
 #   ITERS_<workload with _ for -> overrides the iteration count.
@@ -21,8 +21,8 @@
 # Output: a table and one SUMMARY line per workload.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-native=${1:-$here/build/release/workloads/racelab}
-tsan=${2:-$here/build/tsan/workloads/racelab}
+native=${1:-$here/build/release/cli/racelab}
+tsan=${2:-$here/build/tsan/cli/racelab}
 reps=${REPS:-5}
 threads=${THREADS:-4}
 workloads=${WORKLOADS:-"rc-send arc-cell arc-mutex arc-atomic"}

@@ -22,7 +22,7 @@
  * it. Events without a memory operation (fences, spawn, thread start/exit,
  * yield, alloc/free) use the one-shot rl__probe(). In a detector-only session
  * (no scheduler, no trace) mutex events and non-releasing atomics skip the
- * lock, where the mutex or a handshake orders them instead (core/probe.c,
+ * lock, where the mutex or a handshake orders them instead (sim/probe.c,
  * "Lock-free paths"; rl__probe_fast_begin() below); to the caller nothing
  * changes.
  *
@@ -230,7 +230,7 @@ int rl__probe(rl_probe_ev *ev);
  * a location that never carried a release clock, changes nothing in the
  * detector: an acquire of an empty clock joins nothing. Such an op needs no
  * event, only a handshake with the event that will create the location's
- * clock (core/probe.c, "Lock-free paths"). A primitive's slow path may try it
+ * clock (sim/probe.c, "Lock-free paths"). A primitive's slow path may try it
  * before building its event:
  *
  *	if (rl__probe_fast_begin(p, memory_order_relaxed)) {
@@ -289,7 +289,7 @@ static inline bool rl__probe_fast_begin(const void *addr, memory_order mo)
 	if (atomic_load_explicit(f, memory_order_relaxed))
 		return false;
 	/* Announce @addr, then look at its flag again: the store-buffering half
-	 * of the handshake in core/probe.c's publish_guard(). With membarrier(2)
+	 * of the handshake in sim/probe.c's publish_guard(). With membarrier(2)
 	 * the kernel puts a full barrier into this thread's program order, so a
 	 * compiler barrier is enough here; else SeqCst store and load. */
 	if (RL_LIKELY(h->membarrier)) {
@@ -457,7 +457,7 @@ struct rl_probe_report {
 
 typedef struct rl_probe_stats {
 	uint64_t events;        /* probe events (enter/exit pairs and one-shots) */
-	uint64_t lockfree_events; /* of which handled without the detector lock (core/probe.c) */
+	uint64_t lockfree_events; /* of which handled without the detector lock (sim/probe.c) */
 	uint64_t steps;         /* scheduling points */
 	uint64_t switches;      /* baton hand-offs to another thread */
 	uint64_t races;         /* distinct race reports */

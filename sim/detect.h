@@ -4,7 +4,7 @@
  * plain location), sync-object clocks (mutexes, atomic locations, RCU cells
  * and domains), per-thread access histories, race reports and their
  * deduplication. Every function here runs with the probe layer's detector lock
- * held (core/probe.c); nothing in it is thread-safe on its own. The exceptions
+ * held (sim/probe.c); nothing in it is thread-safe on its own. The exceptions
  * are the three functions of the lock-free mutex path at the end, whose callers
  * get their exclusion from the mutex itself.
  */

@@ -4,7 +4,7 @@
  * every plain (non-atomic) location the primitives touch, per-thread access
  * histories, race reports. Invariant: every function runs under the probe
  * layer's detector lock, and each event is processed atomically with the
- * memory operation it describes (core/probe.c brackets both).
+ * memory operation it describes (sim/probe.c brackets both).
  *
  * The algorithm
  * -------------
