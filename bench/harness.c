@@ -42,6 +42,7 @@
 #include <racelab/status.h>
 
 #include "harness.h"
+#include "core/arch.h"
 
 /* ------------------------------------------------------------------------
  * Clocks
@@ -148,16 +149,6 @@ struct pool {
 	struct worker *w;
 };
 
-static void spin_pause(unsigned *spins)
-{
-	if (++*spins < 256) {
-#if HAVE_RDTSC
-		_mm_pause();
-#endif
-	} else {
-		sched_yield();
-	}
-}
 
 static void pin_self(int cpu)
 {
@@ -193,9 +184,9 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		atomic_fetch_add_explicit(&p->armed, 1, memory_order_release);
-		unsigned spins = 0;
+		struct rl_backoff spins = RL_BACKOFF_INIT(1, 256); /* a pause a turn, then yield */
 		while (atomic_load_explicit(&p->go, memory_order_acquire) != seen)
-			spin_pause(&spins);
+			rl_backoff_spin(&spins);
 		if (w->status == RL_OK) {
 			w->cpu0 = thread_cpu_ns();
 			w->cyc0 = rl_bench_cycles();
@@ -319,9 +310,9 @@ static struct sample pool_sample(struct pool *p, uint64_t iters)
 	pthread_cond_broadcast(&p->work);
 	pthread_mutex_unlock(&p->mu);
 
-	unsigned spins = 0;
+	struct rl_backoff spins = RL_BACKOFF_INIT(1, 256); /* a pause a turn, then yield */
 	while (atomic_load_explicit(&p->armed, memory_order_acquire) < p->n)
-		spin_pause(&spins);
+		rl_backoff_spin(&spins);
 	atomic_store_explicit(&p->go, epoch, memory_order_release);
 
 	pthread_mutex_lock(&p->mu);

@@ -4,13 +4,13 @@
  * thread, the detector lock, object numbering, the trace and the reports. It
  * routes each event to the detector (detect.c) and the scheduler (sched.c).
  *
- * Locking: the detector lock `g.lock` protects the detector, the thread
+ * Locking: the detector lock rl__sim_lock (dlock.h) protects the detector, the thread
  * registry, object numbers, the trace and the reports. rl__probe_enter() takes
  * it after the scheduling point and rl__probe_exit() drops it, so an event and
  * the memory operation it describes are one atomic step, also with threads
  * running in parallel (detector-only sessions). Blocking operations are the
  * exception: the lock is only taken at their exit. The scheduler's state needs
- * no lock (see sched.c). Never wait for the baton while holding g.lock: the
+ * no lock (see sched.c). Never wait for the baton while holding rl__sim_lock: the
  * scheduling point always comes first.
  *
  * One lock, not one per address stripe: the contended detector-only runs are
@@ -50,7 +50,6 @@
 
 #include <dlfcn.h>
 #include <inttypes.h>
-#include <linux/futex.h>
 #include <linux/membarrier.h>
 #include <math.h>
 #include <sched.h>
@@ -63,6 +62,7 @@
 #include <racelab/thread.h>
 
 #include "detect.h"
+#include "dlock.h"
 #include "scheduler.h"
 
 #define FATAL(...) RL_FATAL(__VA_ARGS__)
@@ -91,7 +91,7 @@ struct pthr {
 	bool started, exited;
 	bool foreign;        /* registered by its first probe, not by SPAWN/START */
 	bool has_det;        /* tid < RL_PROBE_MAX_THREADS and the detector is on */
-	bool fast;           /* has_det in a session with the lock-free paths (g.fast) */
+	bool fast;           /* has_det in a session with the lock-free paths (sess.fast) */
 	struct rl__det_thr det;
 	struct rl__sched_thr sch;
 	/* The lock-free paths. hot: the thread's rl__probe_hot_tls while it can
@@ -104,78 +104,14 @@ struct pthr {
 	struct scache sc[SCACHE_N];
 };
 
-/* ---- the detector lock ----
- *
- * A futex lock that spins before it sleeps (Drepper, "Futexes Are Tricky",
- * mutex 3, plus a bounded spin). The critical sections it guards are tens of
- * nanoseconds, so with threads hammering one location a waiter usually gets
- * the lock by spinning; a pthread mutex puts it to sleep at once and pays a
- * futex wait, a wake and a context switch per hand-off, which was over half
- * of the run time of arc-atomic --detect hb on 4 threads (perf, cpu-clock).
- * The spin backs off exponentially (DLOCK_SPIN polls, up to DLOCK_BACKOFF
- * pauses apart): a waiter that polls without pause steals the lock at every
- * release, and each hand-off moves the lock's and the location's cache lines
- * to another CPU, while a holder that takes the lock again keeps them.
- * Word: 0 free, 1 held, 2 held with possible sleepers. */
-struct dlock {
-	_Atomic uint32_t w;
-};
+/* The lock word (rl__sim_lock), which waiters poll, the event counter, which
+ * its holder writes, and the read-mostly fields each have a cache line:
+ * neither polling nor reading the configuration takes a line from the holder
+ * in the middle of an event. */
+_Alignas(RL_CACHE_LINE) struct rl__dlock rl__sim_lock;
 
-#define DLOCK_SPIN 16
-#define DLOCK_BACKOFF 64
-
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
-static void dlock_slow(struct dlock *l)
-{
-	for (int i = 0, pause = 1; i < DLOCK_SPIN; i++) {
-		for (int k = 0; k < pause; k++)
-			cpu_relax();
-		if (pause < DLOCK_BACKOFF)
-			pause *= 2;
-		uint32_t v = 0;
-		/* Acquire: pairs with the release in dlock_unlock(). */
-		if (atomic_load_explicit(&l->w, memory_order_relaxed) == 0 &&
-		    atomic_compare_exchange_weak_explicit(&l->w, &v, 1, memory_order_acquire, memory_order_relaxed))
-			return;
-	}
-	/* Acquire: pairs with the release in dlock_unlock(). Whoever gets the
-	 * lock this way leaves the word at 2, so its unlock wakes a sleeper. */
-	while (atomic_exchange_explicit(&l->w, 2, memory_order_acquire) != 0)
-		syscall(SYS_futex, &l->w, FUTEX_WAIT_PRIVATE, 2, NULL, NULL, 0);
-}
-
-static inline void dlock_lock(struct dlock *l)
-{
-	uint32_t v = 0;
-	/* Acquire: pairs with the release in dlock_unlock(). */
-	if (RL_UNLIKELY(!atomic_compare_exchange_strong_explicit(&l->w, &v, 1, memory_order_acquire,
-								  memory_order_relaxed)))
-		dlock_slow(l);
-}
-
-static inline void dlock_unlock(struct dlock *l)
-{
-	/* Release: pairs with the acquires in dlock_lock() and dlock_slow(). */
-	if (RL_UNLIKELY(atomic_exchange_explicit(&l->w, 0, memory_order_release) == 2))
-		syscall(SYS_futex, &l->w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
-static struct {
-	/* The lock word, which waiters poll, the event counter, which its
-	 * holder writes, and the read-mostly fields each have a cache line:
-	 * neither polling nor reading the configuration takes a line from the
-	 * holder in the middle of an event. */
-	_Alignas(64) struct dlock lock;
+/* The session: what rl_probe_attach() set up, the probed threads, the engines. */
+static struct probe_session {
 	_Alignas(64) uint64_t events;
 	uint64_t lockfree;        /* lock-free events of threads that stopped probing */
 	_Alignas(64) _Atomic bool attached;
@@ -199,7 +135,7 @@ static struct {
 	uint64_t trace_dropped;
 	char (*names)[NAME_LEN];
 	unsigned nnames;
-} g;
+} sess;
 
 /* probe.h's lock-free atomic path. The session number is bumped by attach and
  * detach, so stale thread-locals never match. The flags are read on every
@@ -209,7 +145,7 @@ RL__THREAD_LOCAL struct rl__probe_hot rl__probe_hot_tls __attribute__((tls_model
 _Alignas(64) _Atomic uint64_t rl__probe_session;
 _Alignas(64) _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
 
-static __thread struct {
+static RL__THREAD_LOCAL struct {
 	uint64_t session;
 	struct pthr *t;
 	const char *site;
@@ -217,8 +153,8 @@ static __thread struct {
 
 #define PTHR_OF_SCH(s) ((struct pthr *)((char *)(s) - offsetof(struct pthr, sch)))
 
-static inline void lock(void) { dlock_lock(&g.lock); }
-static inline void unlock(void) { dlock_unlock(&g.lock); }
+static inline void lock(void) { rl__dlock_lock(&rl__sim_lock); }
+static inline void unlock(void) { rl__dlock_unlock(&rl__sim_lock); }
 
 static bool is_blocking(unsigned op)
 {
@@ -243,11 +179,11 @@ uint32_t rl__probe_obj_id(const void *addr)
 {
 	if (!addr)
 		return 0;
-	uint64_t *v = rl__amap_get(&g.ids, (uintptr_t)addr, true);
+	uint64_t *v = rl__amap_get(&sess.ids, (uintptr_t)addr, true);
 	if (!v)
 		FATAL("out of memory numbering objects");
 	if (!*v)
-		*v = ++g.next_id;
+		*v = ++sess.next_id;
 	return (uint32_t)*v;
 }
 
@@ -263,23 +199,23 @@ uint32_t rl__probe_obj_number(const void *addr)
 static void forget_ids(const void *addr, uint64_t size)
 {
 	uintptr_t lo = (uintptr_t)addr & ~(uintptr_t)3, hi = (uintptr_t)addr + (uintptr_t)size;
-	if (!g.ids.n)
+	if (!sess.ids.n)
 		return;
 	if (hi <= lo)
 		hi = lo + 4;
-	if ((hi - lo) / 4 <= g.ids.cap) {
+	if ((hi - lo) / 4 <= sess.ids.cap) {
 		for (uintptr_t a = lo; a < hi; a += 4)
-			rl__amap_del(&g.ids, a, NULL);
+			rl__amap_del(&sess.ids, a, NULL);
 		return;
 	}
 	for (;;) { /* rare: a huge range; rescan after each removal */
 		uintptr_t victim = 0;
-		for (uint32_t i = 0; i < g.ids.cap && !victim; i++)
-			if (g.ids.keys[i] >= lo && g.ids.keys[i] < hi)
-				victim = g.ids.keys[i];
+		for (uint32_t i = 0; i < sess.ids.cap && !victim; i++)
+			if (sess.ids.keys[i] >= lo && sess.ids.keys[i] < hi)
+				victim = sess.ids.keys[i];
 		if (!victim)
 			return;
-		rl__amap_del(&g.ids, victim, NULL);
+		rl__amap_del(&sess.ids, victim, NULL);
 	}
 }
 
@@ -287,37 +223,37 @@ static void forget_ids(const void *addr, uint64_t size)
 
 static struct pthr *new_thread(const void *handle, const char *name, struct pthr *parent)
 {
-	if (g.nthr == g.capthr) {
-		unsigned ncap = g.capthr ? g.capthr * 2 : 16;
-		struct pthr **t = realloc(g.thr, ncap * sizeof(*t));
+	if (sess.nthr == sess.capthr) {
+		unsigned ncap = sess.capthr ? sess.capthr * 2 : 16;
+		struct pthr **t = realloc(sess.thr, ncap * sizeof(*t));
 		if (!t)
 			FATAL("out of memory registering a thread");
-		g.thr = t;
-		g.capthr = ncap;
+		sess.thr = t;
+		sess.capthr = ncap;
 	}
 	struct pthr *t = calloc(1, sizeof(*t));
 	if (!t)
 		FATAL("out of memory registering a thread");
-	t->tid = g.nthr;
+	t->tid = sess.nthr;
 	t->handle = handle;
 	if (name && *name)
 		snprintf(t->name, sizeof(t->name), "%s", name);
 	else
 		snprintf(t->name, sizeof(t->name), "thread-%u", t->tid);
-	if (g.det) {
+	if (sess.det) {
 		if (t->tid < RL_PROBE_MAX_THREADS) {
 			t->has_det = true;
-			t->fast = g.fast;
-			rl__det_thread_init(g.det, &t->det, t->tid, t->name,
+			t->fast = sess.fast;
+			rl__det_thread_init(sess.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
 		} else {
-			g.thread_limit = true;
+			sess.thread_limit = true;
 		}
 	}
 	t->sch.tid = t->tid;
 	t->sch.name = t->name;
 	t->sch.handle = handle;
-	g.thr[g.nthr++] = t;
+	sess.thr[sess.nthr++] = t;
 	return t;
 }
 
@@ -326,16 +262,16 @@ static struct pthr *thread_by_handle(const void *handle, bool unstarted)
 {
 	if (!handle)
 		return NULL;
-	for (unsigned i = g.nthr; i-- > 0;)
-		if (g.thr[i]->handle == handle && !(unstarted && g.thr[i]->started))
-			return g.thr[i];
+	for (unsigned i = sess.nthr; i-- > 0;)
+		if (sess.thr[i]->handle == handle && !(unstarted && sess.thr[i]->started))
+			return sess.thr[i];
 	return NULL;
 }
 
 static struct pthr *register_foreign(uint64_t session)
 {
 	lock();
-	if (g.sched) {
+	if (sess.sched) {
 		unlock();
 		FATAL("probe on thread '%s', which the deterministic scheduler did not start (spawn probed "
 		      "threads with rl_thread_spawn while attached)",
@@ -352,23 +288,23 @@ static struct pthr *register_foreign(uint64_t session)
 /* Give @t (the calling thread) the lock-free paths, if the session has them. Lock held. */
 static void hot_attach(struct pthr *t, uint64_t session)
 {
-	if (!g.fast || !t->has_det)
+	if (!sess.fast || !t->has_det)
 		return;
 	struct rl__probe_hot *h = &rl__probe_hot_tls;
 	atomic_store_explicit(&h->inflight, NULL, memory_order_relaxed);
 	atomic_store_explicit(&h->nfast, 0, memory_order_relaxed);
 	h->atomics = true;
-	h->membarrier = g.membarrier;
+	h->membarrier = sess.membarrier;
 	h->session = session;
 	t->hot = h;
 }
 
-/* @t (the calling thread) stops using them: its count joins g.lockfree. Lock held. */
+/* @t (the calling thread) stops using them: its count joins sess.lockfree. Lock held. */
 static void hot_detach(struct pthr *t)
 {
 	if (!t->hot)
 		return;
-	g.lockfree += atomic_load_explicit(&t->hot->nfast, memory_order_relaxed);
+	sess.lockfree += atomic_load_explicit(&t->hot->nfast, memory_order_relaxed);
 	t->hot->atomics = false;
 	t->hot = NULL;
 }
@@ -386,12 +322,12 @@ static inline struct pthr *self(void)
 /* Events handled without the detector lock so far. Lock held. */
 static uint64_t lockfree_now(void)
 {
-	uint64_t n = g.lockfree;
-	if (g.fast)
-		for (unsigned i = 0; i < g.nthr; i++) {
-			n += atomic_load_explicit(&g.thr[i]->nfast, memory_order_relaxed);
-			if (g.thr[i]->hot)
-				n += atomic_load_explicit(&g.thr[i]->hot->nfast, memory_order_relaxed);
+	uint64_t n = sess.lockfree;
+	if (sess.fast)
+		for (unsigned i = 0; i < sess.nthr; i++) {
+			n += atomic_load_explicit(&sess.thr[i]->nfast, memory_order_relaxed);
+			if (sess.thr[i]->hot)
+				n += atomic_load_explicit(&sess.thr[i]->hot->nfast, memory_order_relaxed);
 		}
 	return n;
 }
@@ -399,35 +335,35 @@ static uint64_t lockfree_now(void)
 /* Events so far: those counted under the lock and the lock-free ones. Lock held. */
 static uint64_t events_now(void)
 {
-	return g.events + lockfree_now();
+	return sess.events + lockfree_now();
 }
 
 static uint64_t step_now(void)
 {
-	return g.sched ? rl__sched_steps(g.sched) : events_now();
+	return sess.sched ? rl__sched_steps(sess.sched) : events_now();
 }
 
 uint64_t rl__probe_step(void) { return step_now(); }
 
 static void trace_add(const struct pthr *t, const rl_probe_ev *ev, uint8_t op, uint32_t obj)
 {
-	if (g.ntrace >= g.trace_limit) {
-		g.trace_dropped++;
+	if (sess.ntrace >= sess.trace_limit) {
+		sess.trace_dropped++;
 		return;
 	}
-	if (g.ntrace == g.captrace) {
-		size_t ncap = g.captrace ? g.captrace * 2 : 1024;
-		if (ncap > g.trace_limit)
-			ncap = g.trace_limit;
-		rl_probe_trace_rec *r = realloc(g.trace, ncap * sizeof(*r));
+	if (sess.ntrace == sess.captrace) {
+		size_t ncap = sess.captrace ? sess.captrace * 2 : 1024;
+		if (ncap > sess.trace_limit)
+			ncap = sess.trace_limit;
+		rl_probe_trace_rec *r = realloc(sess.trace, ncap * sizeof(*r));
 		if (!r) {
-			g.trace_dropped++;
+			sess.trace_dropped++;
 			return;
 		}
-		g.trace = r;
-		g.captrace = ncap;
+		sess.trace = r;
+		sess.captrace = ncap;
 	}
-	rl_probe_trace_rec *r = &g.trace[g.ntrace++];
+	rl_probe_trace_rec *r = &sess.trace[sess.ntrace++];
 	r->step = step_now();
 	r->addr = ev->addr;
 	r->kind = is_thread_op(ev->op) ? NULL : ev->kind;
@@ -456,7 +392,7 @@ static uint32_t ev_obj(const rl_probe_ev *ev)
 
 void rl__probe_note_blocked(struct rl__sched_thr *st, const rl_probe_ev *ev)
 {
-	if (!g.cfg.trace)
+	if (!sess.cfg.trace)
 		return;
 	lock();
 	trace_add(PTHR_OF_SCH(st), ev, RL_PROBE_BLOCKED, ev_obj(ev));
@@ -467,28 +403,28 @@ void rl__probe_note_blocked(struct rl__sched_thr *st, const rl_probe_ev *ev)
 
 size_t rl__probe_report_add(const rl_probe_report *r)
 {
-	if (g.nrep == g.caprep) {
-		size_t ncap = g.caprep ? g.caprep * 2 : 16;
-		rl_probe_report *p = realloc(g.rep, ncap * sizeof(*p));
+	if (sess.nrep == sess.caprep) {
+		size_t ncap = sess.caprep ? sess.caprep * 2 : 16;
+		rl_probe_report *p = realloc(sess.rep, ncap * sizeof(*p));
 		if (!p)
 			FATAL("out of memory storing a report");
-		g.rep = p;
-		g.caprep = ncap;
+		sess.rep = p;
+		sess.caprep = ncap;
 	}
-	size_t idx = g.nrep++;
-	g.rep[idx] = *r;
-	if (g.cfg.report_file) {
-		fputs(r->text, g.cfg.report_file);
-		fflush(g.cfg.report_file);
+	size_t idx = sess.nrep++;
+	sess.rep[idx] = *r;
+	if (sess.cfg.report_file) {
+		fputs(r->text, sess.cfg.report_file);
+		fflush(sess.cfg.report_file);
 	}
-	if (g.cfg.sink)
-		g.cfg.sink(&g.rep[idx], g.cfg.sink_ctx);
+	if (sess.cfg.sink)
+		sess.cfg.sink(&sess.rep[idx], sess.cfg.sink_ctx);
 	return idx;
 }
 
 void rl__probe_report_bump(size_t idx)
 {
-	g.rep[idx].count++;
+	sess.rep[idx].count++;
 }
 
 void rl__probe_note_deadlock(char *text)
@@ -535,21 +471,21 @@ void rl__probe_site_text(const char *site, const void *pc, char *buf, size_t n)
 
 static void record(struct pthr *t, const rl_probe_ev *ev)
 {
-	g.events++;
-	if (g.det && t->has_det) {
+	sess.events++;
+	if (sess.det && t->has_det) {
 		if (ev->op == RL_PROBE_JOIN) {
 			struct pthr *c = thread_by_handle(ev->addr, false);
 			if (c && c->has_det)
-				rl__det_join(g.det, &t->det, &c->det);
+				rl__det_join(sess.det, &t->det, &c->det);
 		} else {
-			rl__det_event(g.det, &t->det, ev, ev->site ? ev->site : tls.site);
+			rl__det_event(sess.det, &t->det, ev, ev->site ? ev->site : tls.site);
 			/* After a release fence the thread's relaxed stores and RMWs
 			 * carry its clock: no more lock-free atomics for it. */
 			if (t->hot && t->det.has_frel)
 				t->hot->atomics = false;
 		}
 	}
-	if (g.cfg.trace) {
+	if (sess.cfg.trace) {
 		if (ev->op == RL_PROBE_ALLOC)
 			forget_ids(ev->addr, ev->wval);
 		trace_add(t, ev, ev->op, ev_obj(ev));
@@ -558,8 +494,8 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 	} else if (ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE) {
 		forget_ids(ev->addr, ev->wval);
 	}
-	if (g.sched)
-		rl__sched_after(g.sched, &t->sch, ev);
+	if (sess.sched)
+		rl__sched_after(sess.sched, &t->sch, ev);
 }
 
 /* ---- the lock-free paths (see the top of this file) ---- */
@@ -601,21 +537,18 @@ static void publish_guard(const void *addr)
 	 * running thread between this store and the scan. Either way that
 	 * thread sees the flag, or this one sees its announcement. */
 	atomic_store_explicit(rl__probe_relflag_of(addr), 1, memory_order_seq_cst);
-	if (g.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+	if (sess.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
-	for (unsigned i = 0; i < g.nthr; i++) {
-		struct rl__probe_hot *h = g.thr[i]->hot;
+	for (unsigned i = 0; i < sess.nthr; i++) {
+		struct rl__probe_hot *h = sess.thr[i]->hot;
 		/* SeqCst (the handshake above), and an acquire: pairs with the
 		 * release in rl__probe_fast_end() that ends the announcement, so
 		 * that op comes first in @addr's modification order. One memory
 		 * op is all that thread has left to do, unless it was preempted
 		 * in the middle: then let it run. */
-		for (unsigned spins = 0; h && atomic_load_explicit(&h->inflight, memory_order_seq_cst) == addr; spins++) {
-			if (spins < 1000)
-				cpu_relax();
-			else
-				sched_yield();
-		}
+		struct rl_backoff b = RL_BACKOFF_INIT(1, 1000);
+		while (h && atomic_load_explicit(&h->inflight, memory_order_seq_cst) == addr)
+			rl_backoff_spin(&b);
 	}
 }
 
@@ -639,7 +572,7 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 		publishes = false;
 		break;
 	}
-	if (publishes && ev->addr && !rl__det_sync_clock(g.det, ev->addr, false))
+	if (publishes && ev->addr && !rl__det_sync_clock(sess.det, ev->addr, false))
 		publish_guard(ev->addr);
 }
 
@@ -647,10 +580,10 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 static __attribute__((noinline)) struct rl__vc *mutex_clock_miss(struct scache *c, const void *addr, bool create)
 {
 	lock();
-	if (create && !rl__det_sync_clock(g.det, addr, false))
+	if (create && !rl__det_sync_clock(sess.det, addr, false))
 		publish_guard(addr);
-	struct rl__vc *vc = rl__det_sync_clock(g.det, addr, create);
-	uint64_t gen = atomic_load_explicit(g.sync_gen, memory_order_relaxed);
+	struct rl__vc *vc = rl__det_sync_clock(sess.det, addr, create);
+	uint64_t gen = atomic_load_explicit(sess.sync_gen, memory_order_relaxed);
 	unlock();
 	if (vc) {
 		c->addr = addr;
@@ -665,7 +598,7 @@ static __attribute__((noinline)) struct rl__vc *mutex_clock_miss(struct scache *
 static inline struct rl__vc *mutex_clock(struct pthr *t, const void *addr, bool create)
 {
 	struct scache *c = &t->sc[((uintptr_t)addr >> 3) % SCACHE_N];
-	if (RL_LIKELY(c->addr == addr && c->vc && c->gen == atomic_load_explicit(g.sync_gen, memory_order_relaxed)))
+	if (RL_LIKELY(c->addr == addr && c->vc && c->gen == atomic_load_explicit(sess.sync_gen, memory_order_relaxed)))
 		return c->vc;
 	return mutex_clock_miss(c, addr, create);
 }
@@ -721,7 +654,7 @@ int rl__probe_enter(rl_probe_ev *ev)
 {
 	ev->priv = 0;
 	/* Acquire: pairs with the release in rl_probe_attach(). */
-	if (!atomic_load_explicit(&g.attached, memory_order_acquire))
+	if (!atomic_load_explicit(&sess.attached, memory_order_acquire))
 		return RL_OK;
 	struct pthr *t = self();
 	if (!t)
@@ -745,8 +678,8 @@ int rl__probe_enter(rl_probe_ev *ev)
 /* rl__probe_enter() under the lock (or the scheduler's blocking ops). */
 static int enter_slow(struct pthr *t, rl_probe_ev *ev)
 {
-	if (g.sched && is_sched_point(ev->op)) {
-		int rc = rl__sched_point(g.sched, &t->sch, ev);
+	if (sess.sched && is_sched_point(ev->op)) {
+		int rc = rl__sched_point(sess.sched, &t->sch, ev);
 		if (rc != RL_OK)
 			return rc;
 	}
@@ -770,8 +703,8 @@ void rl__probe_exit(rl_probe_ev *ev)
 		return;
 	}
 	if (ev->priv & PRIV_PLAIN) {
-		g.events++;
-		rl__det_event(g.det, &tls.t->det, ev, ev->site ? ev->site : tls.site);
+		sess.events++;
+		rl__det_event(sess.det, &tls.t->det, ev, ev->site ? ev->site : tls.site);
 		unlock();
 		ev->priv = 0;
 		return;
@@ -793,14 +726,14 @@ static int probe_spawn(rl_probe_ev *ev)
 	struct pthr *t = self();
 	if (!t)
 		return RL_OK;
-	if (g.sched)
-		rl__sched_point(g.sched, &t->sch, ev); /* not blocking: always RL_OK */
+	if (sess.sched)
+		rl__sched_point(sess.sched, &t->sch, ev); /* not blocking: always RL_OK */
 	lock();
-	g.events++;
+	sess.events++;
 	struct pthr *c = new_thread(ev->addr, ev->kind, t);
-	if (g.sched && rl__sched_add(g.sched, &c->sch) != RL_OK)
+	if (sess.sched && rl__sched_add(sess.sched, &c->sch) != RL_OK)
 		FATAL("out of memory registering a thread");
-	if (g.cfg.trace)
+	if (sess.cfg.trace)
 		trace_add(t, ev, RL_PROBE_SPAWN, c->tid);
 	unlock();
 	return RL_OK;
@@ -813,8 +746,8 @@ static int probe_spawn_failed(rl_probe_ev *ev)
 	if (c) {
 		c->exited = true;
 		c->started = true;
-		if (g.sched)
-			rl__sched_cancel(g.sched, &c->sch);
+		if (sess.sched)
+			rl__sched_cancel(sess.sched, &c->sch);
 	}
 	unlock();
 	return RL_OK;
@@ -836,11 +769,11 @@ static int probe_start(rl_probe_ev *ev)
 		register_foreign(session);
 		return RL_OK;
 	}
-	if (g.sched)
-		rl__sched_start(g.sched, &c->sch);
+	if (sess.sched)
+		rl__sched_start(sess.sched, &c->sch);
 	lock();
-	g.events++;
-	if (g.cfg.trace)
+	sess.events++;
+	if (sess.cfg.trace)
 		trace_add(c, ev, RL_PROBE_START, c->tid);
 	unlock();
 	return RL_OK;
@@ -852,21 +785,21 @@ static int probe_exit(rl_probe_ev *ev)
 	if (!t)
 		return RL_OK;
 	lock();
-	g.events++;
-	if (g.cfg.trace)
+	sess.events++;
+	if (sess.cfg.trace)
 		trace_add(t, ev, RL_PROBE_EXIT, t->tid);
 	t->exited = true;
 	hot_detach(t);
 	unlock();
-	if (g.sched)
-		rl__sched_exit(g.sched, &t->sch);
+	if (sess.sched)
+		rl__sched_exit(sess.sched, &t->sch);
 	return RL_OK;
 }
 
 int rl__probe(rl_probe_ev *ev)
 {
 	ev->priv = 0;
-	if (!atomic_load_explicit(&g.attached, memory_order_acquire))
+	if (!atomic_load_explicit(&sess.attached, memory_order_acquire))
 		return RL_OK;
 	switch (ev->op) {
 	case RL_PROBE_SPAWN:
@@ -898,37 +831,37 @@ const char *rl_probe_site_set(const char *site)
 
 static void free_results(void)
 {
-	for (size_t i = 0; i < g.nrep; i++)
-		free(g.rep[i].text);
-	free(g.rep);
-	free(g.trace);
-	free(g.names);
-	g.rep = NULL;
-	g.nrep = g.caprep = 0;
-	g.trace = NULL;
-	g.ntrace = g.captrace = 0;
-	g.trace_dropped = 0;
-	g.names = NULL;
-	g.nnames = 0;
-	memset(&g.stats, 0, sizeof(g.stats));
+	for (size_t i = 0; i < sess.nrep; i++)
+		free(sess.rep[i].text);
+	free(sess.rep);
+	free(sess.trace);
+	free(sess.names);
+	sess.rep = NULL;
+	sess.nrep = sess.caprep = 0;
+	sess.trace = NULL;
+	sess.ntrace = sess.captrace = 0;
+	sess.trace_dropped = 0;
+	sess.names = NULL;
+	sess.nnames = 0;
+	memset(&sess.stats, 0, sizeof(sess.stats));
 }
 
 static void free_engines(void)
 {
-	rl__sched_free(g.sched);
-	g.sched = NULL;
-	for (unsigned i = 0; i < g.nthr; i++) {
-		if (g.thr[i]->has_det)
-			rl__det_thread_fini(&g.thr[i]->det);
-		free(g.thr[i]);
+	rl__sched_free(sess.sched);
+	sess.sched = NULL;
+	for (unsigned i = 0; i < sess.nthr; i++) {
+		if (sess.thr[i]->has_det)
+			rl__det_thread_fini(&sess.thr[i]->det);
+		free(sess.thr[i]);
 	}
-	free(g.thr);
-	g.thr = NULL;
-	g.nthr = g.capthr = 0;
-	rl__det_free(g.det);
-	g.det = NULL;
-	rl__amap_free(&g.ids);
-	g.next_id = 0;
+	free(sess.thr);
+	sess.thr = NULL;
+	sess.nthr = sess.capthr = 0;
+	rl__det_free(sess.det);
+	sess.det = NULL;
+	rl__amap_free(&sess.ids);
+	sess.next_id = 0;
 }
 
 int rl_probe_attach(const rl_probe_config *cfg)
@@ -938,30 +871,30 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	if (!cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace)
 		return RL_EINVAL;
 	lock();
-	if (atomic_load_explicit(&g.attached, memory_order_relaxed)) {
+	if (atomic_load_explicit(&sess.attached, memory_order_relaxed)) {
 		unlock();
 		return RL_EBUSY;
 	}
 	free_results();
-	g.cfg = *cfg;
-	g.trace_limit = cfg->trace_limit ? cfg->trace_limit : (size_t)1 << 20;
-	g.events = 0;
-	g.lockfree = 0;
-	g.thread_limit = false;
-	g.fast = cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace;
-	g.membarrier = g.fast && membarrier_setup();
+	sess.cfg = *cfg;
+	sess.trace_limit = cfg->trace_limit ? cfg->trace_limit : (size_t)1 << 20;
+	sess.events = 0;
+	sess.lockfree = 0;
+	sess.thread_limit = false;
+	sess.fast = cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace;
+	sess.membarrier = sess.fast && membarrier_setup();
 	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
 		atomic_store_explicit(&rl__probe_relflag[i], 0, memory_order_relaxed);
-	if (cfg->detect && !(g.det = rl__det_new(cfg->history))) {
+	if (cfg->detect && !(sess.det = rl__det_new(cfg->history))) {
 		unlock();
 		return RL_ENOMEM;
 	}
-	g.sync_gen = g.det ? rl__det_sync_gen(g.det) : NULL;
+	sess.sync_gen = sess.det ? rl__det_sync_gen(sess.det) : NULL;
 	uint64_t session = atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1;
 	atomic_store_explicit(&rl__probe_session, session, memory_order_relaxed);
 	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
 	t0->started = true;
-	if (cfg->schedule != RL_SCHEDULE_NONE && !(g.sched = rl__sched_new(cfg, &t0->sch))) {
+	if (cfg->schedule != RL_SCHEDULE_NONE && !(sess.sched = rl__sched_new(cfg, &t0->sch))) {
 		free_engines();
 		unlock();
 		return RL_ENOMEM;
@@ -969,66 +902,66 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	tls.session = session;
 	tls.t = t0;
 	hot_attach(t0, session);
-	g.stats.schedule = cfg->schedule;
-	g.stats.seed = cfg->seed;
+	sess.stats.schedule = cfg->schedule;
+	sess.stats.seed = cfg->seed;
 	rl__probe_active = 1;
 	/* Release: pairs with the acquire in rl__probe_enter(). */
-	atomic_store_explicit(&g.attached, true, memory_order_release);
+	atomic_store_explicit(&sess.attached, true, memory_order_release);
 	unlock();
 	return RL_OK;
 }
 
 bool rl_probe_attached(void)
 {
-	return atomic_load_explicit(&g.attached, memory_order_acquire);
+	return atomic_load_explicit(&sess.attached, memory_order_acquire);
 }
 
 static void fill_stats(rl_probe_stats *s)
 {
 	s->events = events_now();
 	s->lockfree_events = lockfree_now();
-	s->steps = g.sched ? rl__sched_steps(g.sched) : 0;
-	s->switches = g.sched ? rl__sched_switches(g.sched) : 0;
+	s->steps = sess.sched ? rl__sched_steps(sess.sched) : 0;
+	s->switches = sess.sched ? rl__sched_switches(sess.sched) : 0;
 	s->races = 0;
-	for (size_t i = 0; i < g.nrep; i++)
-		s->races += g.rep[i].kind == RL_REPORT_RACE;
-	s->race_events = g.det ? rl__det_race_events(g.det) : 0;
-	s->locations = g.det ? rl__det_locations(g.det) : 0;
-	s->threads = g.nthr;
-	s->deadlock = g.sched && rl__sched_deadlocked(g.sched);
-	s->step_limit = g.sched && rl__sched_step_limited(g.sched);
-	s->thread_limit = g.thread_limit;
-	s->schedule = g.cfg.schedule;
-	s->seed = g.cfg.seed;
-	s->trace_len = g.ntrace;
-	s->trace_dropped = g.trace_dropped;
+	for (size_t i = 0; i < sess.nrep; i++)
+		s->races += sess.rep[i].kind == RL_REPORT_RACE;
+	s->race_events = sess.det ? rl__det_race_events(sess.det) : 0;
+	s->locations = sess.det ? rl__det_locations(sess.det) : 0;
+	s->threads = sess.nthr;
+	s->deadlock = sess.sched && rl__sched_deadlocked(sess.sched);
+	s->step_limit = sess.sched && rl__sched_step_limited(sess.sched);
+	s->thread_limit = sess.thread_limit;
+	s->schedule = sess.cfg.schedule;
+	s->seed = sess.cfg.seed;
+	s->trace_len = sess.ntrace;
+	s->trace_dropped = sess.trace_dropped;
 }
 
 int rl_probe_detach(void)
 {
 	lock();
-	if (!atomic_load_explicit(&g.attached, memory_order_relaxed) ||
-	    tls.session != atomic_load_explicit(&rl__probe_session, memory_order_relaxed) || !g.nthr ||
-	    tls.t != g.thr[0]) {
+	if (!atomic_load_explicit(&sess.attached, memory_order_relaxed) ||
+	    tls.session != atomic_load_explicit(&rl__probe_session, memory_order_relaxed) || !sess.nthr ||
+	    tls.t != sess.thr[0]) {
 		unlock();
 		return RL_EINVAL;
 	}
-	for (unsigned i = 1; i < g.nthr; i++) {
-		if (!g.thr[i]->foreign && !g.thr[i]->exited) {
+	for (unsigned i = 1; i < sess.nthr; i++) {
+		if (!sess.thr[i]->foreign && !sess.thr[i]->exited) {
 			unlock();
 			return RL_EBUSY;
 		}
 	}
 	rl__probe_active = 0;
-	atomic_store_explicit(&g.attached, false, memory_order_release);
-	fill_stats(&g.stats);
+	atomic_store_explicit(&sess.attached, false, memory_order_release);
+	fill_stats(&sess.stats);
 	hot_detach(tls.t);
-	g.fast = false;
-	g.names = calloc(g.nthr ? g.nthr : 1, sizeof(*g.names));
-	if (g.names) {
-		g.nnames = g.nthr;
-		for (unsigned i = 0; i < g.nthr; i++)
-			memcpy(g.names[i], g.thr[i]->name, NAME_LEN);
+	sess.fast = false;
+	sess.names = calloc(sess.nthr ? sess.nthr : 1, sizeof(*sess.names));
+	if (sess.names) {
+		sess.nnames = sess.nthr;
+		for (unsigned i = 0; i < sess.nthr; i++)
+			memcpy(sess.names[i], sess.thr[i]->name, NAME_LEN);
 	}
 	free_engines();
 	atomic_store_explicit(&rl__probe_session, atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1,
@@ -1041,7 +974,7 @@ int rl_probe_detach(void)
 void rl_probe_reset(void)
 {
 	lock();
-	if (!atomic_load_explicit(&g.attached, memory_order_relaxed))
+	if (!atomic_load_explicit(&sess.attached, memory_order_relaxed))
 		free_results();
 	unlock();
 }
@@ -1051,32 +984,32 @@ void rl_probe_reset(void)
 void rl_probe_get_stats(rl_probe_stats *out)
 {
 	lock();
-	if (atomic_load_explicit(&g.attached, memory_order_relaxed))
+	if (atomic_load_explicit(&sess.attached, memory_order_relaxed))
 		fill_stats(out);
 	else
-		*out = g.stats;
+		*out = sess.stats;
 	unlock();
 }
 
-size_t rl_probe_report_count(void) { return g.nrep; }
+size_t rl_probe_report_count(void) { return sess.nrep; }
 
 const rl_probe_report *rl_probe_report_at(size_t i)
 {
-	return i < g.nrep ? &g.rep[i] : NULL;
+	return i < sess.nrep ? &sess.rep[i] : NULL;
 }
 
-size_t rl_probe_trace_len(void) { return g.ntrace; }
+size_t rl_probe_trace_len(void) { return sess.ntrace; }
 
 const rl_probe_trace_rec *rl_probe_trace_at(size_t i)
 {
-	return i < g.ntrace ? &g.trace[i] : NULL;
+	return i < sess.ntrace ? &sess.trace[i] : NULL;
 }
 
 const char *rl_probe_thread_name(unsigned tid)
 {
-	if (atomic_load_explicit(&g.attached, memory_order_relaxed))
-		return tid < g.nthr ? g.thr[tid]->name : "?";
-	return tid < g.nnames ? g.names[tid] : "?";
+	if (atomic_load_explicit(&sess.attached, memory_order_relaxed))
+		return tid < sess.nthr ? sess.thr[tid]->name : "?";
+	return tid < sess.nnames ? sess.names[tid] : "?";
 }
 
 static const char *order_name(unsigned mo)
@@ -1205,8 +1138,8 @@ int rl_probe_trace_format(const rl_probe_trace_rec *r, char *buf, size_t n)
 int rl_probe_trace_print(FILE *f)
 {
 	char line[512];
-	for (size_t i = 0; i < g.ntrace; i++) {
-		rl_probe_trace_format(&g.trace[i], line, sizeof(line));
+	for (size_t i = 0; i < sess.ntrace; i++) {
+		rl_probe_trace_format(&sess.trace[i], line, sizeof(line));
 		/* Trailing blanks of an empty object column would make diffs noisy. */
 		size_t len = strlen(line);
 		while (len && line[len - 1] == ' ')
@@ -1214,7 +1147,7 @@ int rl_probe_trace_print(FILE *f)
 		if (fprintf(f, "%s\n", line) < 0)
 			return -1;
 	}
-	if (g.trace_dropped && fprintf(f, "(%" PRIu64 " more records not kept)\n", g.trace_dropped) < 0)
+	if (sess.trace_dropped && fprintf(f, "(%" PRIu64 " more records not kept)\n", sess.trace_dropped) < 0)
 		return -1;
 	return 0;
 }

@@ -33,9 +33,9 @@
  * not exited, that is a deadlock: it is reported with each thread's held and
  * awaited locks and every thread is released.
  */
+#include "core/arch.h"
 #include "scheduler.h"
 
-#include <linux/futex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,33 +98,12 @@ static uint64_t rng_below(struct rl__sched *s, uint64_t n)
 
 /* ---- baton ---- */
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield" ::: "memory");
-#else
-	__asm__ __volatile__("" ::: "memory");
-#endif
-}
-
-static void futex_wait(_Atomic uint32_t *w, uint32_t val)
-{
-	syscall(SYS_futex, w, FUTEX_WAIT_PRIVATE, val, NULL, NULL, 0);
-}
-
-static void futex_wake(_Atomic uint32_t *w)
-{
-	syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-}
-
 /* Hand the baton to @t. Release: pairs with the acquire in take(), so
  * everything the giver did, scheduler state included, is visible to @t. */
 static void give(struct rl__sched_thr *t)
 {
 	if (atomic_exchange_explicit(&t->go, 1, memory_order_release) == 2)
-		futex_wake(&t->go);
+		rl__futex_wake_one(&t->go);
 }
 
 /* Wait for the baton. Acquire: pairs with the release in give(). */
@@ -133,13 +112,13 @@ static void take(struct rl__sched_thr *t)
 	for (int i = 0; i < SPIN; i++) {
 		if (atomic_load_explicit(&t->go, memory_order_acquire) == 1)
 			goto got;
-		cpu_relax();
+		rl_cpu_relax();
 	}
 	uint32_t v = 0;
 	if (atomic_compare_exchange_strong_explicit(&t->go, &v, 2, memory_order_acquire, memory_order_acquire))
 		v = 2;
 	while (v != 1) {
-		futex_wait(&t->go, 2);
+		rl__futex_wait(&t->go, 2);
 		v = atomic_load_explicit(&t->go, memory_order_acquire);
 	}
 got:

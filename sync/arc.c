@@ -74,6 +74,8 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "core/arch.h"
+
 _Static_assert(offsetof(rl_arc, value) == 2 * sizeof(size_t),
 	       "ArcInner header is two words");
 _Static_assert(sizeof(struct rl__arc_meta) % _Alignof(max_align_t) == 0,
@@ -237,19 +239,9 @@ static void probe_mem(rl_probe_op op, const void *base, size_t size, const struc
 				  .name = s->op, .pc = s->pc });
 }
 
-/* A CPU hint inside spin loops (Rust's hint::spin_loop). */
-static inline void spin_hint(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 static void spin_wait(const struct site *s)
 {
-	spin_hint();
+	rl_cpu_relax(); /* Rust's hint::spin_loop */
 	if (s->pr)
 		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_YIELD, .name = s->op, .pc = s->pc });
 }

@@ -106,15 +106,6 @@ enum {
 #define LOCK_WORD_SIZE sizeof(_Atomic uint32_t)
 #define LOCK_WORD_ALIGN _Alignof(_Atomic uint32_t)
 
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
-
 /* Wait (bounded) while another thread holds the lock uncontended. */
 static uint32_t spin(_Atomic uint32_t *state)
 {
@@ -122,7 +113,7 @@ static uint32_t spin(_Atomic uint32_t *state)
 		uint32_t s = atomic_load_explicit(state, memory_order_relaxed);
 		if (s != LOCKED || n == 0)
 			return s;
-		cpu_relax();
+		rl_cpu_relax();
 	}
 }
 
