@@ -6,8 +6,13 @@
 #include <stdatomic.h>
 #include <racelab/hooks.h>
 
+#include "sim_hooks.h"
+
 __thread uint32_t rl__tid_tls __attribute__((tls_model("initial-exec")));
 uint32_t rl__probe_active;
+
+/* Filled in by sim/probe.c at attach (sim_hooks.h). */
+struct rl__sim_hooks rl__sim_hooks;
 
 static _Atomic uint32_t next_tid;
 

@@ -43,6 +43,7 @@
 #include <racelab/thread.h>
 
 #include "core_internal.h"
+#include "sim_hooks.h"
 
 #define NAME_MAX_LEN 63
 
@@ -364,11 +365,11 @@ static void *thread_main(void *p)
 	/* Probes: the spawn -> start edge; the scheduler holds the child here
 	 * until it is first picked. */
 	if (t->probed)
-		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_START, .addr = t, .name = "thread start" });
+		rl__sim_hooks.probe(&(rl_probe_ev){ .op = RL_PROBE_START, .addr = t, .name = "thread start" });
 	run_body(t);
 	/* Probes: the exit -> join edge; hands the scheduler's baton on. */
 	if (t->probed)
-		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_EXIT, .addr = t, .name = "thread exit" });
+		rl__sim_hooks.probe(&(rl_probe_ev){ .op = RL_PROBE_EXIT, .addr = t, .name = "thread exit" });
 
 	if (alt) {
 		stack_t off = {.ss_flags = SS_DISABLE};
@@ -425,13 +426,13 @@ static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_o
 	rl_probe_ev pev = { .op = RL_PROBE_SPAWN, .addr = t, .kind = t->name, .name = "rl_thread_spawn" };
 	t->probed = RL_UNLIKELY(rl__probe_active != 0);
 	if (t->probed)
-		rl__probe(&pev);
+		rl__sim_hooks.probe(&pev);
 	err = pthread_create(&t->pt, &attr, thread_main, t);
 	pthread_attr_destroy(&attr);
 	if (err != 0) {
 		if (t->probed) {
 			pev.op = RL_PROBE_SPAWN_FAILED;
-			rl__probe(&pev);
+			rl__sim_hooks.probe(&pev);
 		}
 		free(t);
 		return err == EAGAIN ? RL_EAGAIN : err == ENOMEM ? RL_ENOMEM : RL_EINVAL;
@@ -453,9 +454,10 @@ int rl_thread_join(rl_thread *t, void **ret)
 	 * means a deadlock released every thread: @t ends too, so join anyway. */
 	rl_probe_ev pev = { .op = RL_PROBE_JOIN, .addr = t, .name = "rl_thread_join" };
 	if (t->probed && RL_UNLIKELY(rl__probe_active != 0))
-		rl__probe_enter(&pev);
+		rl__sim_hooks.enter(&pev);
 	int err = pthread_join(t->pt, NULL);
-	rl__probe_exit(&pev); /* no-op unless the enter above ran */
+	if (pev.priv) /* the enter above ran and asked for its exit */
+		rl__sim_hooks.exit(&pev);
 	if (err != 0)
 		return err == EDEADLK ? RL_EDEADLK : RL_EINVAL;
 	int status = RL_OK;

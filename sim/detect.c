@@ -53,6 +53,7 @@
  * only bump its count.
  */
 #include "detect.h"
+#include "results.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,170 +61,6 @@
 #include <racelab/hooks.h>
 #include <racelab/status.h>
 
-#define FATAL(...) RL_FATAL(__VA_ARGS__)
-
-/* ---- vector clocks ---- */
-
-static void vc_grow(struct rl__vc *v, uint32_t n)
-{
-	if (n <= v->cap) {
-		if (n > v->n) {
-			memset(v->c + v->n, 0, (n - v->n) * sizeof(*v->c));
-			v->n = n;
-		}
-		return;
-	}
-	uint32_t cap = v->cap ? v->cap : 4;
-	while (cap < n)
-		cap *= 2;
-	uint32_t *c = realloc(v->c, cap * sizeof(*c));
-	if (!c)
-		FATAL("out of memory in the race detector");
-	memset(c + v->n, 0, (n - v->n) * sizeof(*c));
-	v->c = c;
-	v->cap = cap;
-	v->n = n;
-}
-
-static inline uint32_t vc_get(const struct rl__vc *v, unsigned i)
-{
-	return i < v->n ? v->c[i] : 0;
-}
-
-static void vc_set(struct rl__vc *v, unsigned i, uint32_t x)
-{
-	if (i >= v->n)
-		vc_grow(v, i + 1);
-	v->c[i] = x;
-}
-
-static void vc_join(struct rl__vc *dst, const struct rl__vc *src)
-{
-	if (src->n > dst->n)
-		vc_grow(dst, src->n);
-	for (uint32_t i = 0; i < src->n; i++)
-		if (src->c[i] > dst->c[i])
-			dst->c[i] = src->c[i];
-}
-
-/* Loops, not memcpy/memset: clocks have one entry per thread, a handful, and
- * a copy runs at every unlock and release. */
-static void vc_copy(struct rl__vc *dst, const struct rl__vc *src)
-{
-	if (src->n > dst->n)
-		vc_grow(dst, src->n);
-	uint32_t i = 0;
-	for (; i < src->n; i++)
-		dst->c[i] = src->c[i];
-	for (; i < dst->n; i++)
-		dst->c[i] = 0;
-}
-
-static void vc_clear(struct rl__vc *v)
-{
-	if (v->n)
-		memset(v->c, 0, v->n * sizeof(*v->c));
-}
-
-static void vc_free(struct rl__vc *v)
-{
-	free(v->c);
-	v->c = NULL;
-	v->n = v->cap = 0;
-}
-
-/* ---- address map ---- */
-
-static inline uint32_t hash_ptr(uintptr_t k, uint32_t cap)
-{
-	return (uint32_t)(((uint64_t)k * UINT64_C(0x9E3779B97F4A7C15)) >> 32) & (cap - 1);
-}
-
-static bool amap_grow(struct rl__amap *m)
-{
-	uint32_t ncap = m->cap ? m->cap * 2 : 64;
-	uintptr_t *k = calloc(ncap, sizeof(*k));
-	uint64_t *v = calloc(ncap, sizeof(*v));
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return false;
-	}
-	for (uint32_t i = 0; i < m->cap; i++) {
-		if (!m->keys[i])
-			continue;
-		uint32_t j = hash_ptr(m->keys[i], ncap);
-		while (k[j])
-			j = (j + 1) & (ncap - 1);
-		k[j] = m->keys[i];
-		v[j] = m->vals[i];
-	}
-	free(m->keys);
-	free(m->vals);
-	m->keys = k;
-	m->vals = v;
-	m->cap = ncap;
-	return true;
-}
-
-uint64_t *rl__amap_get(struct rl__amap *m, uintptr_t key, bool insert)
-{
-	if (m->cap) {
-		uint32_t i = hash_ptr(key, m->cap);
-		for (; m->keys[i]; i = (i + 1) & (m->cap - 1))
-			if (m->keys[i] == key)
-				return &m->vals[i];
-	}
-	if (!insert)
-		return NULL;
-	if ((m->n + 1) * 2 > m->cap && !amap_grow(m))
-		return NULL;
-	uint32_t i = hash_ptr(key, m->cap);
-	while (m->keys[i])
-		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = key;
-	m->vals[i] = 0;
-	m->n++;
-	return &m->vals[i];
-}
-
-bool rl__amap_del(struct rl__amap *m, uintptr_t key, uint64_t *val)
-{
-	if (!m->cap)
-		return false;
-	uint32_t mask = m->cap - 1, i = hash_ptr(key, m->cap);
-	while (m->keys[i] != key) {
-		if (!m->keys[i])
-			return false;
-		i = (i + 1) & mask;
-	}
-	if (val)
-		*val = m->vals[i];
-	/* Backward-shift deletion keeps every probe chain unbroken. */
-	for (uint32_t j = i;;) {
-		j = (j + 1) & mask;
-		if (!m->keys[j])
-			break;
-		uint32_t h = hash_ptr(m->keys[j], m->cap);
-		bool stays = (i <= j) ? (i < h && h <= j) : (i < h || h <= j);
-		if (!stays) {
-			m->keys[i] = m->keys[j];
-			m->vals[i] = m->vals[j];
-			i = j;
-		}
-	}
-	m->keys[i] = 0;
-	m->vals[i] = 0;
-	m->n--;
-	return true;
-}
-
-void rl__amap_free(struct rl__amap *m)
-{
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
-}
 
 /* ---- FastTrack location table: 16 bytes per location ---- */
 
@@ -270,7 +107,7 @@ static void ltab_grow(struct ltab *t)
 	uint32_t ncap = t->cap ? t->cap * 2 : 1024;
 	struct loc *e = calloc(ncap, sizeof(*e));
 	if (!e)
-		FATAL("out of memory in the race detector");
+		RL_FATAL("out of memory in the race detector");
 	for (uint32_t i = 0; i < t->cap; i++) {
 		if (!t->e[i].a)
 			continue;
@@ -381,11 +218,11 @@ static void rpool_release(struct rl__det *d, uint32_t idx)
 		uint32_t ncap = d->rfree_cap ? d->rfree_cap * 2 : 16;
 		uint32_t *f = realloc(d->rfree, ncap * sizeof(*f));
 		if (!f)
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 		d->rfree = f;
 		d->rfree_cap = ncap;
 	}
-	vc_clear(&d->rpool[idx]);
+	rl__vc_clear(&d->rpool[idx]);
 	d->rfree[d->rfree_n++] = idx;
 }
 
@@ -397,7 +234,7 @@ static uint32_t rpool_take(struct rl__det *d)
 		uint32_t ncap = d->rpool_cap ? d->rpool_cap * 2 : 16;
 		struct rl__vc *p = realloc(d->rpool, ncap * sizeof(*p));
 		if (!p)
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 		memset(p + d->rpool_cap, 0, (ncap - d->rpool_cap) * sizeof(*p));
 		d->rpool = p;
 		d->rpool_cap = ncap;
@@ -411,20 +248,20 @@ void rl__det_free(struct rl__det *d)
 		return;
 	free(d->locs.e);
 	for (uint32_t i = 0; i < d->rpool_n; i++)
-		vc_free(&d->rpool[i]);
+		rl__vc_free(&d->rpool[i]);
 	free(d->rpool);
 	free(d->rfree);
 	for (uint32_t i = 0; i < d->sync.cap; i++) {
 		if (d->sync.keys[i]) {
 			struct rl__vc *v = (struct rl__vc *)(uintptr_t)d->sync.vals[i];
-			vc_free(v);
+			rl__vc_free(v);
 			free(v);
 		}
 	}
 	rl__amap_free(&d->sync);
 	rl__amap_free(&d->dedup);
 	for (size_t i = 0; i < d->ngrave; i++) {
-		vc_free(d->grave[i]);
+		rl__vc_free(d->grave[i]);
 		free(d->grave[i]);
 	}
 	free(d->grave);
@@ -438,7 +275,7 @@ static inline void tick(struct rl__det_thr *t)
 {
 	uint32_t c = t->C.c[t->tid] + 1;
 	if (c == 0)
-		FATAL("race detector clock overflow on thread '%s'", t->name);
+		RL_FATAL("race detector clock overflow on thread '%s'", t->name);
 	t->C.c[t->tid] = c;
 }
 
@@ -449,19 +286,19 @@ int rl__det_thread_init(struct rl__det *d, struct rl__det_thr *t, unsigned tid, 
 	t->tid = tid;
 	t->name = name;
 	if (parent) {
-		vc_copy(&t->C, &parent->C);
+		rl__vc_copy(&t->C, &parent->C);
 		tick(parent);
 	}
-	vc_set(&t->C, tid, 1);
+	rl__vc_set(&t->C, tid, 1);
 	d->thr[tid] = t;
 	return RL_OK;
 }
 
 void rl__det_thread_fini(struct rl__det_thr *t)
 {
-	vc_free(&t->C);
-	vc_free(&t->frel);
-	vc_free(&t->facq);
+	rl__vc_free(&t->C);
+	rl__vc_free(&t->frel);
+	rl__vc_free(&t->facq);
 	free(t->hist);
 	t->hist = NULL;
 }
@@ -469,7 +306,7 @@ void rl__det_thread_fini(struct rl__det_thr *t)
 void rl__det_join(struct rl__det *d, struct rl__det_thr *joiner, struct rl__det_thr *child)
 {
 	(void)d;
-	vc_join(&joiner->C, &child->C);
+	rl__vc_join(&joiner->C, &child->C);
 }
 
 /* ---- history ---- */
@@ -480,7 +317,7 @@ static void hist_add(struct rl__det *d, struct rl__det_thr *t, uint64_t key, uin
 	if (!t->hist) {
 		t->hist = malloc(d->history * sizeof(*t->hist));
 		if (!t->hist)
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 	}
 	struct rl__hist *h = &t->hist[t->hist_head];
 	h->key = key;
@@ -522,65 +359,6 @@ static uintptr_t site_id(const char *site, const void *pc, const char *name)
 	return site ? (uintptr_t)site : pc ? (uintptr_t)pc : (uintptr_t)name;
 }
 
-/* The Rust rule broken by a race on an object of @kind, in plain words. */
-static void rust_rule(const char *kind, char *buf, size_t n)
-{
-	char ty[48];
-	size_t len = strcspn(kind, " ");
-	if (len >= sizeof(ty))
-		len = sizeof(ty) - 1;
-	memcpy(ty, kind, len);
-	ty[len] = 0;
-
-	if (!strncmp(kind, "Rc<", 3) || !strncmp(kind, "Rc ", 3) || !strncmp(kind, "rc::Weak", 8))
-		snprintf(buf, n,
-			 "%s is !Send: its reference counts are plain integers, so cloning or dropping one Rc on "
-			 "two threads without synchronization races and loses updates (rustc E0277: `%s` cannot "
-			 "be sent between threads safely)",
-			 ty, ty);
-	else if (!strncmp(kind, "Cell<", 5))
-		snprintf(buf, n,
-			 "%s is !Sync: get and set are plain loads and stores, so sharing one Cell between "
-			 "threads (for example through Arc<Cell<T>>) races (rustc E0277: `%s` cannot be shared "
-			 "between threads safely)",
-			 ty, ty);
-	else if (!strncmp(kind, "RefCell<", 8))
-		snprintf(buf, n,
-			 "%s is !Sync: its borrow flag is a plain integer, so borrowing one RefCell on two "
-			 "threads races (rustc E0277: `%s` cannot be shared between threads safely)",
-			 ty, ty);
-	else if (!strncmp(kind, "Arc<", 4))
-		snprintf(buf, n,
-			 "Arc<T> shares T read-only between threads: mutating it needs a Sync interior "
-			 "(a Mutex or an atomic), so a plain write through an Arc racing with another access "
-			 "is a data race");
-	else if (!strncmp(kind, "Mutex", 5))
-		snprintf(buf, n,
-			 "Mutex<T> protects its value only between lock and unlock: an access made without "
-			 "holding the guard races with the holder's");
-	else
-		snprintf(buf, n,
-			 "two threads accessed the same memory, at least one writing, with no happens-before "
-			 "edge between them: safe Rust rules this out at compile time (Send and Sync)");
-}
-
-static void fill_access(rl_probe_access *a, const struct rl__det_thr *t, const char *op, const char *site,
-			const void *pc, bool write, bool known)
-{
-	memset(a, 0, sizeof(*a));
-	a->op = op;
-	a->site = site;
-	a->pc = pc;
-	a->tid = t ? t->tid : 0;
-	a->write = write;
-	a->known = known;
-	snprintf(a->thread, sizeof(a->thread), "%s", t && t->name ? t->name : "?");
-	if (known)
-		rl__probe_site_text(site, pc, a->site_text, sizeof(a->site_text));
-	else
-		snprintf(a->site_text, sizeof(a->site_text), "?");
-}
-
 /*
  * A race between @t's current access (@ev, @cur_write) and thread @ptid's
  * earlier access at clock @pclk (@prev_write).
@@ -598,7 +376,7 @@ static void race(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev
 	fk |= 1;
 	uint32_t slot = (uint32_t)(fk >> 56) % DD_CACHE;
 	if (d->dd_cache[slot].key == fk) {
-		rl__probe_report_bump(d->dd_cache[slot].idx1 - 1);
+		rl__report_bump(d->dd_cache[slot].idx1 - 1);
 		return;
 	}
 
@@ -609,75 +387,30 @@ static void race(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev
 	uint64_t dk = mix64(key ^ mix64(lo ^ mix64(hi))) | 1;
 	uint64_t *dv = rl__amap_get(&d->dedup, dk, true);
 	if (!dv)
-		FATAL("out of memory in the race detector");
+		RL_FATAL("out of memory in the race detector");
 	if (*dv) {
-		rl__probe_report_bump(*dv - 1);
+		rl__report_bump(*dv - 1);
 		d->dd_cache[slot].key = fk;
 		d->dd_cache[slot].idx1 = *dv;
 		return;
 	}
 
 	rl_probe_report r;
-	memset(&r, 0, sizeof(r));
-	r.kind = RL_REPORT_RACE;
-	r.addr = ev->addr;
-	r.obj_kind = ev->kind ? ev->kind : (h && h->kind ? h->kind : "memory");
-	r.obj_id = rl__probe_obj_id(ev->addr);
-	r.count = 1;
-	r.step = rl__probe_step();
-	fill_access(&r.cur, t, ev->name, site, ev->pc, cur_write, true);
-	fill_access(&r.prev, pt, h ? h->name : NULL, h ? h->site : NULL, h ? h->pc : NULL, prev_write, h != NULL);
-
-	char edge[640], rule[400], seen_text[96];
-	uint32_t seen = vc_get(&t->C, ptid);
-	if (seen)
-		snprintf(seen_text, sizeof(seen_text), "T%u has synchronized with T%u only up to T%u's clock %u",
-			 t->tid, ptid, ptid, seen);
-	else
-		snprintf(seen_text, sizeof(seen_text), "T%u has never synchronized with T%u", t->tid, ptid);
-	int len = snprintf(edge, sizeof(edge),
-			   "nothing orders the %s by T%u '%s' (at T%u's clock %u) before the %s by T%u '%s': no "
-			   "spawn/join, mutex unlock->lock, release->acquire or RCU edge connects them (%s)",
-			   prev_write ? "write" : "read", ptid, r.prev.thread, ptid, pclk,
-			   cur_write ? (ev->op == RL_PROBE_FREE ? "free" : "write") : "read", t->tid, r.cur.thread,
-			   seen_text);
-	if (vc_get(&t->facq, ptid) >= pclk && len > 0 && (size_t)len < sizeof(edge))
-		snprintf(edge + len, sizeof(edge) - (size_t)len,
-			 "; a Relaxed load on T%u read a value T%u released after its access, but no Acquire "
-			 "load or fence(Acquire) followed it",
-			 t->tid, ptid);
-	rust_rule(r.obj_kind, rule, sizeof(rule));
-
-	char prevline[256];
-	if (h)
-		snprintf(prevline, sizeof(prevline), "  previous %s by thread '%s' (T%u) in %s at %s",
-			 prev_write ? "write" : "read", r.prev.thread, ptid, h->name ? h->name : "?",
-			 r.prev.site_text);
-	else
-		snprintf(prevline, sizeof(prevline),
-			 "  previous %s by thread '%s' (T%u) (no longer in its history of %u accesses)",
-			 prev_write ? "write" : "read", r.prev.thread, ptid, d->history);
-
-	size_t el = strlen(edge), rlen = strlen(rule);
-	size_t tcap = 512 + sizeof(prevline) + el + rlen + strlen(r.obj_kind) + sizeof(r.cur.site_text);
-	char *block = malloc(tcap + el + 1 + rlen + 1);
-	if (!block)
-		FATAL("out of memory in the race detector");
-	snprintf(block, tcap,
-		 "data race on %s #%u\n"
-		 "  %s by thread '%s' (T%u) in %s at %s\n"
-		 "%s\n"
-		 "  missing edge: %s\n"
-		 "  Rust: %s\n",
-		 r.obj_kind, r.obj_id, cur_write ? (ev->op == RL_PROBE_FREE ? "free" : "write") : "read",
-		 r.cur.thread, t->tid, ev->name ? ev->name : "?", r.cur.site_text, prevline, edge, rule);
-	char *e = block + tcap;
-	memcpy(e, edge, el + 1);
-	memcpy(e + el + 1, rule, rlen + 1);
-	r.text = block;
-	r.edge = e;
-	r.rule = e + el + 1;
-	size_t idx = rl__probe_report_add(&r);
+	rl__det_word_race(&r, &(struct rl__race){ .ev = ev,
+						  .site = site,
+						  .cur = t,
+						  .cur_write = cur_write,
+						  .prev = pt,
+						  .ptid = ptid,
+						  .pclk = pclk,
+						  .prev_write = prev_write,
+						  .prev_name = h ? h->name : NULL,
+						  .prev_site = h ? h->site : NULL,
+						  .prev_pc = h ? h->pc : NULL,
+						  .prev_kind = h ? h->kind : NULL,
+						  .prev_known = h != NULL,
+						  .history = d->history });
+	size_t idx = rl__report_add(&r);
 	*dv = idx + 1;
 	d->dd_cache[slot].key = fk;
 	d->dd_cache[slot].idx1 = idx + 1;
@@ -689,7 +422,7 @@ static struct loc *loc_for(struct rl__det *d, const void *addr)
 {
 	uint64_t key = LOC_KEY(addr);
 	if (!key || key >= LOC_KEY_MAX)
-		FATAL("address %p outside the detector's 48-bit range", addr);
+		RL_FATAL("address %p outside the detector's 48-bit range", addr);
 	return ltab_find(&d->locs, key, true);
 }
 
@@ -703,28 +436,28 @@ static void ft_read(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev 
 	bool shared = loc_shared(l);
 	if (!shared && loc_rtid(l) == t->tid && loc_rclk(l) == now)
 		return; /* same epoch */
-	if (shared && vc_get(&d->rpool[loc_rclk(l)], t->tid) == now)
+	if (shared && rl__vc_get(&d->rpool[loc_rclk(l)], t->tid) == now)
 		return;
 
 	unsigned wt = loc_wtid(l);
 	uint32_t wc = loc_wclk(l);
-	if (wc > vc_get(&t->C, wt)) {
+	if (wc > rl__vc_get(&t->C, wt)) {
 		race(d, t, ev, site, false, wt, wc, true); /* leaves the table alone: l stays valid */
 	}
 	if (shared) {
-		vc_set(&d->rpool[loc_rclk(l)], t->tid, now);
+		rl__vc_set(&d->rpool[loc_rclk(l)], t->tid, now);
 		return;
 	}
 	unsigned rt = loc_rtid(l);
 	uint32_t rc = loc_rclk(l);
-	if (rc == 0 || rt == t->tid || rc <= vc_get(&t->C, rt)) {
+	if (rc == 0 || rt == t->tid || rc <= rl__vc_get(&t->C, rt)) {
 		loc_set_r(l, t->tid, now, false); /* read exclusive */
 		return;
 	}
 	/* Two unordered reads: switch to a read vector clock. */
 	uint32_t idx = rpool_take(d);
-	vc_set(&d->rpool[idx], rt, rc);
-	vc_set(&d->rpool[idx], t->tid, now);
+	rl__vc_set(&d->rpool[idx], rt, rc);
+	rl__vc_set(&d->rpool[idx], t->tid, now);
 	loc_set_r(l, 0, idx, true);
 }
 
@@ -737,12 +470,12 @@ static void ft_write_check(struct rl__det *d, struct rl__det_thr *t, const rl_pr
 	uint32_t wc = loc_wclk(l);
 	if (update && wt == t->tid && wc == now)
 		return; /* same epoch */
-	if (wc > vc_get(&t->C, wt))
+	if (wc > rl__vc_get(&t->C, wt))
 		race(d, t, ev, site, true, wt, wc, true);
 	if (loc_shared(l)) {
 		struct rl__vc *rv = &d->rpool[loc_rclk(l)];
 		for (uint32_t u = 0; u < rv->n; u++)
-			if (rv->c[u] > vc_get(&t->C, u))
+			if (rv->c[u] > rl__vc_get(&t->C, u))
 				race(d, t, ev, site, true, u, rv->c[u], false);
 		if (update) {
 			rpool_release(d, loc_rclk(l));
@@ -751,7 +484,7 @@ static void ft_write_check(struct rl__det *d, struct rl__det_thr *t, const rl_pr
 	} else {
 		unsigned rt = loc_rtid(l);
 		uint32_t rc = loc_rclk(l);
-		if (rc > vc_get(&t->C, rt))
+		if (rc > rl__vc_get(&t->C, rt))
 			race(d, t, ev, site, true, rt, rc, false);
 	}
 	if (update)
@@ -772,7 +505,7 @@ static uintptr_t *push_addr(uintptr_t *found, uintptr_t *small, size_t *n, size_
 	if (*n == *cap) {
 		uintptr_t *grown = malloc(2 * *cap * sizeof(*grown));
 		if (!grown)
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 		memcpy(grown, found, *n * sizeof(*grown));
 		if (found != small)
 			free(found);
@@ -797,7 +530,7 @@ static void bury(struct rl__det *d, struct rl__vc *v)
 		size_t ncap = d->capgrave ? d->capgrave * 2 : 16;
 		struct rl__vc **g = realloc(d->grave, ncap * sizeof(*g));
 		if (!g)
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 		d->grave = g;
 		d->capgrave = ncap;
 	}
@@ -881,7 +614,7 @@ static struct rl__vc *sync_vc(struct rl__det *d, const void *addr, bool create)
 	uint64_t *v = rl__amap_get(&d->sync, (uintptr_t)addr, create);
 	if (!v) {
 		if (create)
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 		return NULL;
 	}
 	if (!*v) {
@@ -890,9 +623,9 @@ static struct rl__vc *sync_vc(struct rl__det *d, const void *addr, bool create)
 			/* No cached pointer to it is valid any more: sync_gen
 			 * moved when it was buried. */
 			vc = d->grave[--d->ngrave];
-			vc_clear(vc);
+			rl__vc_clear(vc);
 		} else if (!(vc = calloc(1, sizeof(*vc)))) {
-			FATAL("out of memory in the race detector");
+			RL_FATAL("out of memory in the race detector");
 		}
 		*v = (uint64_t)(uintptr_t)vc;
 	}
@@ -910,13 +643,13 @@ static void at_load(struct rl__det *d, struct rl__det_thr *t, const void *addr, 
 	struct rl__vc *rel = sync_vc(d, addr, false);
 	if (!rel)
 		return;
-	vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
+	rl__vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
 }
 
 static void at_store(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
 {
 	if (rl__probe_releases(mo)) {
-		vc_copy(sync_vc(d, addr, true), &t->C);
+		rl__vc_copy(sync_vc(d, addr, true), &t->C);
 		tick(t);
 		return;
 	}
@@ -926,9 +659,9 @@ static void at_store(struct rl__det *d, struct rl__det_thr *t, const void *addr,
 	if (!rel)
 		return;
 	if (t->has_frel)
-		vc_copy(rel, &t->frel);
+		rl__vc_copy(rel, &t->frel);
 	else
-		vc_clear(rel);
+		rl__vc_clear(rel);
 }
 
 static void at_rmw(struct rl__det *d, struct rl__det_thr *t, const void *addr, unsigned mo)
@@ -938,21 +671,21 @@ static void at_rmw(struct rl__det *d, struct rl__det_thr *t, const void *addr, u
 	bool writes_clock = rl__probe_releases(mo) || t->has_frel;
 	struct rl__vc *rel = sync_vc(d, addr, writes_clock);
 	if (rel)
-		vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
+		rl__vc_join(is_acq(mo) ? &t->C : &t->facq, rel);
 	if (rl__probe_releases(mo)) {
-		vc_join(rel, &t->C);
+		rl__vc_join(rel, &t->C);
 		tick(t);
 	} else if (t->has_frel) {
-		vc_join(rel, &t->frel);
+		rl__vc_join(rel, &t->frel);
 	}
 }
 
 static void at_fence(struct rl__det_thr *t, unsigned mo)
 {
 	if (is_acq(mo))
-		vc_join(&t->C, &t->facq);
+		rl__vc_join(&t->C, &t->facq);
 	if (rl__probe_releases(mo)) {
-		vc_copy(&t->frel, &t->C);
+		rl__vc_copy(&t->frel, &t->C);
 		t->has_frel = true;
 		tick(t);
 	}
@@ -960,13 +693,13 @@ static void at_fence(struct rl__det_thr *t, unsigned mo)
 
 static void release_replace(struct rl__det *d, struct rl__det_thr *t, const void *addr)
 {
-	vc_copy(sync_vc(d, addr, true), &t->C);
+	rl__vc_copy(sync_vc(d, addr, true), &t->C);
 	tick(t);
 }
 
 static void release_join(struct rl__det *d, struct rl__det_thr *t, const void *addr)
 {
-	vc_join(sync_vc(d, addr, true), &t->C);
+	rl__vc_join(sync_vc(d, addr, true), &t->C);
 	tick(t);
 }
 
@@ -974,7 +707,7 @@ static void acquire(struct rl__det *d, struct rl__det_thr *t, const void *addr)
 {
 	struct rl__vc *v = sync_vc(d, addr, false);
 	if (v)
-		vc_join(&t->C, v);
+		rl__vc_join(&t->C, v);
 }
 
 void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site)
@@ -1051,11 +784,11 @@ const _Atomic uint64_t *rl__det_sync_gen(const struct rl__det *d)
 
 void rl__det_acquire_clock(struct rl__det_thr *t, const struct rl__vc *v)
 {
-	vc_join(&t->C, v);
+	rl__vc_join(&t->C, v);
 }
 
 void rl__det_release_clock(struct rl__det_thr *t, struct rl__vc *v)
 {
-	vc_copy(v, &t->C);
+	rl__vc_copy(v, &t->C);
 	tick(t);
 }

@@ -8,19 +8,17 @@
  * are the three functions of the lock-free mutex path at the end, whose callers
  * get their exclusion from the mutex itself.
  */
-#ifndef RACELAB_CORE_DETECT_H
-#define RACELAB_CORE_DETECT_H
+#ifndef RACELAB_SIM_DETECT_H
+#define RACELAB_SIM_DETECT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <racelab/probe.h>
 
-/* A vector clock: c[i] for i < n, 0 beyond. */
-struct rl__vc {
-	uint32_t n, cap;
-	uint32_t *c;
-};
+#include "amap.h"
+#include "vclock.h"
+
 
 struct rl__hist; /* one remembered plain access (detect.c) */
 
@@ -58,6 +56,29 @@ void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *
 uint64_t rl__det_locations(const struct rl__det *d);
 uint64_t rl__det_race_events(const struct rl__det *d);
 
+/* ---- report wording (detect_report.c) ---- */
+
+/* A race as detect.c found it: @cur's access @ev now, and thread @ptid's
+ * earlier one at its clock @pclk (@prev: its detector state, NULL if
+ * unknown; @prev_*: what its history remembered, if @prev_known). */
+struct rl__race {
+	const rl_probe_ev *ev;
+	const char *site;
+	const struct rl__det_thr *cur;
+	bool cur_write;
+	const struct rl__det_thr *prev;
+	unsigned ptid;
+	uint32_t pclk;
+	bool prev_write, prev_known;
+	const char *prev_name, *prev_site, *prev_kind;
+	const void *prev_pc;
+	unsigned history;
+};
+
+/* Fill @r (kind, object, both accesses, edge, rule, count 1, and the
+ * malloc'd text that edge and rule point into) for the race @x. */
+void rl__det_word_race(rl_probe_report *r, const struct rl__race *x);
+
 /* ---- the probe layer's lock-free mutex path ----
  *
  * A mutex's clock is only ever touched by the thread that holds the mutex:
@@ -78,30 +99,5 @@ void rl__det_acquire_clock(struct rl__det_thr *t, const struct rl__vc *v);
 /* @t releases into @v (an unlock): @v := C_t, then t's epoch ticks.
  * Context: @t's thread, holding the mutex, before the unlock. */
 void rl__det_release_clock(struct rl__det_thr *t, struct rl__vc *v);
-
-/* ---- provided by probe.c to the detector (detector lock held) ---- */
-
-/* #N of the object at @addr in this session, assigned on first use. */
-uint32_t rl__probe_obj_id(const void *addr);
-/* Current scheduling step (or event number without the scheduler). */
-uint64_t rl__probe_step(void);
-/* Take a new report (copied; r->text ownership passes). Return: its index. */
-size_t rl__probe_report_add(const rl_probe_report *r);
-/* Fold one more racy access into report @idx. */
-void rl__probe_report_bump(size_t idx);
-/* The call site as printed: @site, else symbol+offset of @pc, else "?". */
-void rl__probe_site_text(const char *site, const void *pc, char *buf, size_t n);
-
-/* ---- a small address map (open addressing, linear probing) ---- */
-struct rl__amap {
-	uintptr_t *keys; /* 0 = empty */
-	uint64_t *vals;
-	uint32_t cap, n; /* cap is 0 or a power of two */
-};
-/* The value slot for @key, inserted as 0 if @insert; NULL if absent or on ENOMEM. */
-uint64_t *rl__amap_get(struct rl__amap *m, uintptr_t key, bool insert);
-/* Remove @key; Return: whether it was present (its value in *@val if non-NULL). */
-bool rl__amap_del(struct rl__amap *m, uintptr_t key, uint64_t *val);
-void rl__amap_free(struct rl__amap *m);
 
 #endif

@@ -48,10 +48,8 @@
  */
 #include <racelab/probe.h>
 
-#include <dlfcn.h>
 #include <inttypes.h>
 #include <linux/membarrier.h>
-#include <math.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,11 +59,12 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "core/sim_hooks.h"
 #include "detect.h"
 #include "dlock.h"
+#include "results.h"
 #include "scheduler.h"
 
-#define FATAL(...) RL_FATAL(__VA_ARGS__)
 
 #define PRIV_ENTERED 0x1u
 #define PRIV_LOCKED 0x2u
@@ -123,16 +122,9 @@ static struct probe_session {
 	struct rl__sched *sched;
 	struct pthr **thr;        /* by tid */
 	unsigned nthr, capthr;
-	struct rl__amap ids;      /* address -> object number */
-	uint32_t next_id;
 	bool thread_limit;
 	/* Results: kept after detach until the next attach or reset. */
 	rl_probe_stats stats;
-	rl_probe_report *rep;
-	size_t nrep, caprep;
-	rl_probe_trace_rec *trace;
-	size_t ntrace, captrace, trace_limit;
-	uint64_t trace_dropped;
 	char (*names)[NAME_LEN];
 	unsigned nnames;
 } sess;
@@ -167,58 +159,6 @@ static bool is_sched_point(unsigned op)
 	       op != RL_PROBE_FREE;
 }
 
-static bool is_thread_op(unsigned op)
-{
-	return op == RL_PROBE_SPAWN || op == RL_PROBE_SPAWN_FAILED || op == RL_PROBE_START || op == RL_PROBE_EXIT ||
-	       op == RL_PROBE_JOIN;
-}
-
-/* ---- object numbers ---- */
-
-uint32_t rl__probe_obj_id(const void *addr)
-{
-	if (!addr)
-		return 0;
-	uint64_t *v = rl__amap_get(&sess.ids, (uintptr_t)addr, true);
-	if (!v)
-		FATAL("out of memory numbering objects");
-	if (!*v)
-		*v = ++sess.next_id;
-	return (uint32_t)*v;
-}
-
-uint32_t rl__probe_obj_number(const void *addr)
-{
-	lock();
-	uint32_t id = rl__probe_obj_id(addr);
-	unlock();
-	return id;
-}
-
-/* New memory at [addr, addr + size): its objects get new numbers. */
-static void forget_ids(const void *addr, uint64_t size)
-{
-	uintptr_t lo = (uintptr_t)addr & ~(uintptr_t)3, hi = (uintptr_t)addr + (uintptr_t)size;
-	if (!sess.ids.n)
-		return;
-	if (hi <= lo)
-		hi = lo + 4;
-	if ((hi - lo) / 4 <= sess.ids.cap) {
-		for (uintptr_t a = lo; a < hi; a += 4)
-			rl__amap_del(&sess.ids, a, NULL);
-		return;
-	}
-	for (;;) { /* rare: a huge range; rescan after each removal */
-		uintptr_t victim = 0;
-		for (uint32_t i = 0; i < sess.ids.cap && !victim; i++)
-			if (sess.ids.keys[i] >= lo && sess.ids.keys[i] < hi)
-				victim = sess.ids.keys[i];
-		if (!victim)
-			return;
-		rl__amap_del(&sess.ids, victim, NULL);
-	}
-}
-
 /* ---- threads ---- */
 
 static struct pthr *new_thread(const void *handle, const char *name, struct pthr *parent)
@@ -227,13 +167,13 @@ static struct pthr *new_thread(const void *handle, const char *name, struct pthr
 		unsigned ncap = sess.capthr ? sess.capthr * 2 : 16;
 		struct pthr **t = realloc(sess.thr, ncap * sizeof(*t));
 		if (!t)
-			FATAL("out of memory registering a thread");
+			RL_FATAL("out of memory registering a thread");
 		sess.thr = t;
 		sess.capthr = ncap;
 	}
 	struct pthr *t = calloc(1, sizeof(*t));
 	if (!t)
-		FATAL("out of memory registering a thread");
+		RL_FATAL("out of memory registering a thread");
 	t->tid = sess.nthr;
 	t->handle = handle;
 	if (name && *name)
@@ -273,7 +213,7 @@ static struct pthr *register_foreign(uint64_t session)
 	lock();
 	if (sess.sched) {
 		unlock();
-		FATAL("probe on thread '%s', which the deterministic scheduler did not start (spawn probed "
+		RL_FATAL("probe on thread '%s', which the deterministic scheduler did not start (spawn probed "
 		      "threads with rl_thread_spawn while attached)",
 		      rl_thread_name());
 	}
@@ -343,128 +283,13 @@ static uint64_t step_now(void)
 	return sess.sched ? rl__sched_steps(sess.sched) : events_now();
 }
 
-uint64_t rl__probe_step(void) { return step_now(); }
-
-static void trace_add(const struct pthr *t, const rl_probe_ev *ev, uint8_t op, uint32_t obj)
-{
-	if (sess.ntrace >= sess.trace_limit) {
-		sess.trace_dropped++;
-		return;
-	}
-	if (sess.ntrace == sess.captrace) {
-		size_t ncap = sess.captrace ? sess.captrace * 2 : 1024;
-		if (ncap > sess.trace_limit)
-			ncap = sess.trace_limit;
-		rl_probe_trace_rec *r = realloc(sess.trace, ncap * sizeof(*r));
-		if (!r) {
-			sess.trace_dropped++;
-			return;
-		}
-		sess.trace = r;
-		sess.captrace = ncap;
-	}
-	rl_probe_trace_rec *r = &sess.trace[sess.ntrace++];
-	r->step = step_now();
-	r->addr = ev->addr;
-	r->kind = is_thread_op(ev->op) ? NULL : ev->kind;
-	r->name = ev->name;
-	r->rval = ev->rval;
-	r->wval = ev->wval;
-	if (ev->flags & RL_PROBE_F_PTR) {
-		r->rval = ev->rval ? rl__probe_obj_id((const void *)(uintptr_t)ev->rval) : 0;
-		r->wval = ev->wval ? rl__probe_obj_id((const void *)(uintptr_t)ev->wval) : 0;
-	}
-	r->obj_id = obj;
-	r->tid = (uint16_t)t->tid;
-	r->op = op;
-	r->order = op == RL_PROBE_BLOCKED ? ev->op : ev->order;
-	r->flags = ev->flags;
-}
-
 static uint32_t ev_obj(const rl_probe_ev *ev)
 {
 	if (ev->op == RL_PROBE_JOIN || ev->op == RL_PROBE_SPAWN) {
 		const struct pthr *c = thread_by_handle(ev->addr, false);
 		return c ? c->tid : 0;
 	}
-	return ev->addr ? rl__probe_obj_id(ev->addr) : 0;
-}
-
-void rl__probe_note_blocked(struct rl__sched_thr *st, const rl_probe_ev *ev)
-{
-	if (!sess.cfg.trace)
-		return;
-	lock();
-	trace_add(PTHR_OF_SCH(st), ev, RL_PROBE_BLOCKED, ev_obj(ev));
-	unlock();
-}
-
-/* ---- reports ---- */
-
-size_t rl__probe_report_add(const rl_probe_report *r)
-{
-	if (sess.nrep == sess.caprep) {
-		size_t ncap = sess.caprep ? sess.caprep * 2 : 16;
-		rl_probe_report *p = realloc(sess.rep, ncap * sizeof(*p));
-		if (!p)
-			FATAL("out of memory storing a report");
-		sess.rep = p;
-		sess.caprep = ncap;
-	}
-	size_t idx = sess.nrep++;
-	sess.rep[idx] = *r;
-	if (sess.cfg.report_file) {
-		fputs(r->text, sess.cfg.report_file);
-		fflush(sess.cfg.report_file);
-	}
-	if (sess.cfg.sink)
-		sess.cfg.sink(&sess.rep[idx], sess.cfg.sink_ctx);
-	return idx;
-}
-
-void rl__probe_report_bump(size_t idx)
-{
-	sess.rep[idx].count++;
-}
-
-void rl__probe_note_deadlock(char *text)
-{
-	rl_probe_report r;
-	memset(&r, 0, sizeof(r));
-	r.kind = RL_REPORT_DEADLOCK;
-	r.obj_kind = "deadlock";
-	r.count = 1;
-	r.text = text;
-	r.edge = "";
-	r.rule = "a thread blocked forever: Rust's Mutex::lock on a mutex the thread holds, or locks taken in "
-		 "opposite orders on two threads, deadlock (std::sync::Mutex documents that it may panic or "
-		 "deadlock)";
-	lock();
-	r.step = step_now();
-	rl__probe_report_add(&r);
-	unlock();
-}
-
-void rl__probe_site_text(const char *site, const void *pc, char *buf, size_t n)
-{
-	if (site) {
-		snprintf(buf, n, "%s", site);
-		return;
-	}
-	if (!pc) {
-		snprintf(buf, n, "?");
-		return;
-	}
-	Dl_info info;
-	if (dladdr(pc, &info) && info.dli_sname && info.dli_saddr) {
-		snprintf(buf, n, "%s+0x%zx", info.dli_sname, (size_t)((const char *)pc - (const char *)info.dli_saddr));
-	} else if (dladdr(pc, &info) && info.dli_fname && info.dli_fbase) {
-		const char *base = strrchr(info.dli_fname, '/');
-		snprintf(buf, n, "%s+0x%zx", base ? base + 1 : info.dli_fname,
-			 (size_t)((const char *)pc - (const char *)info.dli_fbase));
-	} else {
-		snprintf(buf, n, "?");
-	}
+	return ev->addr ? rl__obj_id(ev->addr) : 0;
 }
 
 /* ---- events ---- */
@@ -487,12 +312,12 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 	}
 	if (sess.cfg.trace) {
 		if (ev->op == RL_PROBE_ALLOC)
-			forget_ids(ev->addr, ev->wval);
-		trace_add(t, ev, ev->op, ev_obj(ev));
+			rl__obj_forget(ev->addr, ev->wval);
+		rl__trace_add(t->tid, ev, ev->op, ev_obj(ev), step_now());
 		if (ev->op == RL_PROBE_FREE)
-			forget_ids(ev->addr, ev->wval);
+			rl__obj_forget(ev->addr, ev->wval);
 	} else if (ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE) {
-		forget_ids(ev->addr, ev->wval);
+		rl__obj_forget(ev->addr, ev->wval);
 	}
 	if (sess.sched)
 		rl__sched_after(sess.sched, &t->sch, ev);
@@ -538,7 +363,7 @@ static void publish_guard(const void *addr)
 	 * thread sees the flag, or this one sees its announcement. */
 	atomic_store_explicit(rl__probe_relflag_of(addr), 1, memory_order_seq_cst);
 	if (sess.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
-		FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
+		RL_FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
 	for (unsigned i = 0; i < sess.nthr; i++) {
 		struct rl__probe_hot *h = sess.thr[i]->hot;
 		/* SeqCst (the handshake above), and an acquire: pairs with the
@@ -732,9 +557,9 @@ static int probe_spawn(rl_probe_ev *ev)
 	sess.events++;
 	struct pthr *c = new_thread(ev->addr, ev->kind, t);
 	if (sess.sched && rl__sched_add(sess.sched, &c->sch) != RL_OK)
-		FATAL("out of memory registering a thread");
+		RL_FATAL("out of memory registering a thread");
 	if (sess.cfg.trace)
-		trace_add(t, ev, RL_PROBE_SPAWN, c->tid);
+		rl__trace_add(t->tid, ev, RL_PROBE_SPAWN, c->tid, step_now());
 	unlock();
 	return RL_OK;
 }
@@ -774,7 +599,7 @@ static int probe_start(rl_probe_ev *ev)
 	lock();
 	sess.events++;
 	if (sess.cfg.trace)
-		trace_add(c, ev, RL_PROBE_START, c->tid);
+		rl__trace_add(c->tid, ev, RL_PROBE_START, c->tid, step_now());
 	unlock();
 	return RL_OK;
 }
@@ -787,7 +612,7 @@ static int probe_exit(rl_probe_ev *ev)
 	lock();
 	sess.events++;
 	if (sess.cfg.trace)
-		trace_add(t, ev, RL_PROBE_EXIT, t->tid);
+		rl__trace_add(t->tid, ev, RL_PROBE_EXIT, t->tid, step_now());
 	t->exited = true;
 	hot_detach(t);
 	unlock();
@@ -831,16 +656,9 @@ const char *rl_probe_site_set(const char *site)
 
 static void free_results(void)
 {
-	for (size_t i = 0; i < sess.nrep; i++)
-		free(sess.rep[i].text);
-	free(sess.rep);
-	free(sess.trace);
+	rl__reports_free();
+	rl__trace_free();
 	free(sess.names);
-	sess.rep = NULL;
-	sess.nrep = sess.caprep = 0;
-	sess.trace = NULL;
-	sess.ntrace = sess.captrace = 0;
-	sess.trace_dropped = 0;
 	sess.names = NULL;
 	sess.nnames = 0;
 	memset(&sess.stats, 0, sizeof(sess.stats));
@@ -860,8 +678,7 @@ static void free_engines(void)
 	sess.nthr = sess.capthr = 0;
 	rl__det_free(sess.det);
 	sess.det = NULL;
-	rl__amap_free(&sess.ids);
-	sess.next_id = 0;
+	rl__obj_reset();
 }
 
 int rl_probe_attach(const rl_probe_config *cfg)
@@ -877,7 +694,8 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	}
 	free_results();
 	sess.cfg = *cfg;
-	sess.trace_limit = cfg->trace_limit ? cfg->trace_limit : (size_t)1 << 20;
+	rl__trace_start(cfg->trace, cfg->trace_limit);
+	rl__reports_start(cfg->report_file, cfg->sink, cfg->sink_ctx, step_now);
 	sess.events = 0;
 	sess.lockfree = 0;
 	sess.thread_limit = false;
@@ -904,6 +722,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	hot_attach(t0, session);
 	sess.stats.schedule = cfg->schedule;
 	sess.stats.seed = cfg->seed;
+	rl__sim_hooks = (struct rl__sim_hooks){ .probe = rl__probe, .enter = rl__probe_enter, .exit = rl__probe_exit };
 	rl__probe_active = 1;
 	/* Release: pairs with the acquire in rl__probe_enter(). */
 	atomic_store_explicit(&sess.attached, true, memory_order_release);
@@ -922,9 +741,7 @@ static void fill_stats(rl_probe_stats *s)
 	s->lockfree_events = lockfree_now();
 	s->steps = sess.sched ? rl__sched_steps(sess.sched) : 0;
 	s->switches = sess.sched ? rl__sched_switches(sess.sched) : 0;
-	s->races = 0;
-	for (size_t i = 0; i < sess.nrep; i++)
-		s->races += sess.rep[i].kind == RL_REPORT_RACE;
+	s->races = rl__report_races();
 	s->race_events = sess.det ? rl__det_race_events(sess.det) : 0;
 	s->locations = sess.det ? rl__det_locations(sess.det) : 0;
 	s->threads = sess.nthr;
@@ -933,8 +750,8 @@ static void fill_stats(rl_probe_stats *s)
 	s->thread_limit = sess.thread_limit;
 	s->schedule = sess.cfg.schedule;
 	s->seed = sess.cfg.seed;
-	s->trace_len = sess.ntrace;
-	s->trace_dropped = sess.trace_dropped;
+	s->trace_len = rl_probe_trace_len();
+	s->trace_dropped = rl__trace_dropped();
 }
 
 int rl_probe_detach(void)
@@ -991,20 +808,6 @@ void rl_probe_get_stats(rl_probe_stats *out)
 	unlock();
 }
 
-size_t rl_probe_report_count(void) { return sess.nrep; }
-
-const rl_probe_report *rl_probe_report_at(size_t i)
-{
-	return i < sess.nrep ? &sess.rep[i] : NULL;
-}
-
-size_t rl_probe_trace_len(void) { return sess.ntrace; }
-
-const rl_probe_trace_rec *rl_probe_trace_at(size_t i)
-{
-	return i < sess.ntrace ? &sess.trace[i] : NULL;
-}
-
 const char *rl_probe_thread_name(unsigned tid)
 {
 	if (atomic_load_explicit(&sess.attached, memory_order_relaxed))
@@ -1012,161 +815,3 @@ const char *rl_probe_thread_name(unsigned tid)
 	return tid < sess.nnames ? sess.names[tid] : "?";
 }
 
-static const char *order_name(unsigned mo)
-{
-	switch (mo) {
-	case memory_order_relaxed: return "relaxed";
-	case memory_order_consume: return "consume";
-	case memory_order_acquire: return "acquire";
-	case memory_order_release: return "release";
-	case memory_order_acq_rel: return "acq_rel";
-	case memory_order_seq_cst: return "seq_cst";
-	default: return "?";
-	}
-}
-
-static const char *op_verb(unsigned op)
-{
-	static const char *const verbs[RL_PROBE_OP_COUNT] = {
-		[RL_PROBE_READ] = "read",
-		[RL_PROBE_WRITE] = "write",
-		[RL_PROBE_LOAD] = "load",
-		[RL_PROBE_STORE] = "store",
-		[RL_PROBE_RMW] = "rmw",
-		[RL_PROBE_FENCE] = "fence",
-		[RL_PROBE_LOCK] = "lock",
-		[RL_PROBE_TRYLOCK] = "try_lock",
-		[RL_PROBE_UNLOCK] = "unlock",
-		[RL_PROBE_RCU_READ_LOCK] = "rcu_read_lock",
-		[RL_PROBE_RCU_READ_UNLOCK] = "rcu_read_unlock",
-		[RL_PROBE_RCU_PUBLISH] = "rcu_publish",
-		[RL_PROBE_RCU_DEREF] = "rcu_dereference",
-		[RL_PROBE_RCU_SYNC] = "synchronize_rcu",
-		[RL_PROBE_SPAWN] = "spawn",
-		[RL_PROBE_SPAWN_FAILED] = "spawn failed",
-		[RL_PROBE_START] = "start",
-		[RL_PROBE_EXIT] = "exit",
-		[RL_PROBE_JOIN] = "join",
-		[RL_PROBE_YIELD] = "yield",
-		[RL_PROBE_ALLOC] = "alloc",
-		[RL_PROBE_FREE] = "free",
-		[RL_PROBE_BLOCKED] = "blocked",
-	};
-	return op < RL_PROBE_OP_COUNT && verbs[op] ? verbs[op] : "?";
-}
-
-static void fmt_val(char *buf, size_t n, uint16_t flags, uint64_t v)
-{
-	if (flags & RL_PROBE_F_PTR) {
-		if (v)
-			snprintf(buf, n, "#%" PRIu64, v);
-		else
-			snprintf(buf, n, "NULL");
-	} else if (flags & RL_PROBE_F_SIGNED) {
-		snprintf(buf, n, "%" PRId64, (int64_t)v);
-	} else {
-		snprintf(buf, n, "%" PRIu64, v);
-	}
-}
-
-int rl_probe_trace_format(const rl_probe_trace_rec *r, char *buf, size_t n)
-{
-	char act[48], obj[96], val[64], a[24], b[24];
-	unsigned op = r->op, real = op == RL_PROBE_BLOCKED ? r->order : op;
-	bool failed = r->flags & RL_PROBE_F_FAILED;
-
-	switch (op) {
-	case RL_PROBE_LOAD:
-	case RL_PROBE_STORE:
-	case RL_PROBE_FENCE:
-		snprintf(act, sizeof(act), "%s %s", op_verb(op), order_name(r->order));
-		break;
-	case RL_PROBE_RMW:
-		snprintf(act, sizeof(act), "%s %s", failed ? "cas-fail" : "rmw", order_name(r->order));
-		break;
-	case RL_PROBE_TRYLOCK:
-		snprintf(act, sizeof(act), "%s", failed ? "try_lock failed" : "try_lock");
-		break;
-	case RL_PROBE_BLOCKED:
-		snprintf(act, sizeof(act), "blocked: %s", op_verb(real));
-		break;
-	default:
-		snprintf(act, sizeof(act), "%s", op_verb(op));
-		break;
-	}
-
-	if (is_thread_op(real))
-		snprintf(obj, sizeof(obj), "T%u '%s'", r->obj_id, rl_probe_thread_name(r->obj_id));
-	else if (r->obj_id)
-		snprintf(obj, sizeof(obj), "%s #%u", r->kind ? r->kind : "object", r->obj_id);
-	else
-		obj[0] = 0;
-
-	val[0] = 0;
-	switch (op) {
-	case RL_PROBE_READ:
-	case RL_PROBE_LOAD:
-	case RL_PROBE_RCU_DEREF:
-		fmt_val(a, sizeof(a), r->flags, r->rval);
-		snprintf(val, sizeof(val), " = %s", a);
-		break;
-	case RL_PROBE_WRITE:
-	case RL_PROBE_STORE:
-	case RL_PROBE_RCU_PUBLISH:
-		fmt_val(a, sizeof(a), r->flags, r->wval);
-		snprintf(val, sizeof(val), " := %s", a);
-		break;
-	case RL_PROBE_RMW:
-		fmt_val(a, sizeof(a), r->flags, r->rval);
-		if (failed) {
-			snprintf(val, sizeof(val), " = %s", a);
-		} else {
-			fmt_val(b, sizeof(b), r->flags, r->wval);
-			snprintf(val, sizeof(val), " %s -> %s", a, b);
-		}
-		break;
-	default:
-		break;
-	}
-
-	char who[48];
-	snprintf(who, sizeof(who), "T%u %s", r->tid, rl_probe_thread_name(r->tid));
-	return snprintf(buf, n, "%6" PRIu64 "  %-16s  %-20s %-18s %s%s", r->step, who, r->name ? r->name : "-", act,
-			obj, val);
-}
-
-int rl_probe_trace_print(FILE *f)
-{
-	char line[512];
-	for (size_t i = 0; i < sess.ntrace; i++) {
-		rl_probe_trace_format(&sess.trace[i], line, sizeof(line));
-		/* Trailing blanks of an empty object column would make diffs noisy. */
-		size_t len = strlen(line);
-		while (len && line[len - 1] == ' ')
-			line[--len] = 0;
-		if (fprintf(f, "%s\n", line) < 0)
-			return -1;
-	}
-	if (sess.trace_dropped && fprintf(f, "(%" PRIu64 " more records not kept)\n", sess.trace_dropped) < 0)
-		return -1;
-	return 0;
-}
-
-/* ---- PCT's bound ---- */
-
-double rl_probe_pct_runs(unsigned n, uint64_t k, unsigned d, double eps)
-{
-	if (!n || !k || !d || !(eps > 0) || !(eps < 1))
-		return 0;
-	return (double)n * pow((double)k, (double)(d - 1)) * log(1 / eps);
-}
-
-double rl_probe_pct_miss(unsigned n, uint64_t k, unsigned d, uint64_t runs)
-{
-	if (!n || !k || !d)
-		return 1;
-	double p = 1 / ((double)n * pow((double)k, (double)(d - 1)));
-	if (p >= 1)
-		return runs ? 0 : 1;
-	return exp((double)runs * log1p(-p));
-}

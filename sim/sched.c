@@ -34,6 +34,8 @@
  * awaited locks and every thread is released.
  */
 #include "core/arch.h"
+#include "dlock.h"
+#include "results.h"
 #include "scheduler.h"
 
 #include <stdio.h>
@@ -44,7 +46,6 @@
 #include <racelab/hooks.h>
 #include <racelab/status.h>
 
-#define FATAL(...) RL_FATAL(__VA_ARGS__)
 
 /* Polls of the baton word before sleeping on the futex. */
 #define SPIN 200
@@ -154,6 +155,23 @@ static const struct rl__sched_thr *by_handle(const struct rl__sched *s, const vo
 	return NULL;
 }
 
+/* @t could not proceed with @ev: its BLOCKED trace record. */
+static void note_blocked(const struct rl__sched *s, const struct rl__sched_thr *t, const rl_probe_ev *ev)
+{
+	if (!rl__trace_on())
+		return;
+	rl__dlock_lock(&rl__sim_lock);
+	uint32_t obj;
+	if (ev->op == RL_PROBE_JOIN) {
+		const struct rl__sched_thr *c = by_handle(s, ev->addr);
+		obj = c ? c->tid : 0;
+	} else {
+		obj = rl__obj_id(ev->addr);
+	}
+	rl__trace_add(t->tid, ev, RL_PROBE_BLOCKED, obj, s->steps);
+	rl__dlock_unlock(&rl__sim_lock);
+}
+
 static const struct rl__sched_thr *rcu_reader(const struct rl__sched *s)
 {
 	for (unsigned i = 0; i < s->n; i++)
@@ -223,7 +241,7 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
-		FATAL("out of memory reporting a deadlock");
+		RL_FATAL("out of memory reporting a deadlock");
 	fprintf(f, "deadlock: no thread can run (schedule %s, seed %llu, step %llu)\n", strategy_name(s->kind),
 		(unsigned long long)s->seed, (unsigned long long)s->steps);
 	for (unsigned i = 0; i < s->n; i++) {
@@ -233,7 +251,7 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 		fprintf(f, "  thread '%s' (T%u)", t->name, t->tid);
 		for (unsigned j = 0; j < t->nheld; j++)
 			fprintf(f, "%s %s #%u (%s)", j ? "," : " holds", t->held[j].kind ? t->held[j].kind : "Mutex",
-				rl__probe_obj_number(t->held[j].addr), t->held[j].name ? t->held[j].name : "lock");
+				rl__obj_number(t->held[j].addr), t->held[j].name ? t->held[j].name : "lock");
 		if (t->nheld)
 			fputc(';', f);
 		const rl_probe_ev *w = &t->wait;
@@ -245,7 +263,7 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 		case RL_PROBE_LOCK: {
 			const struct rl__sched_thr *o = owner_of(s, w->addr);
 			fprintf(f, " waits to lock %s #%u (%s)", w->kind ? w->kind : "Mutex",
-				rl__probe_obj_number(w->addr), w->name ? w->name : "lock");
+				rl__obj_number(w->addr), w->name ? w->name : "lock");
 			if (o == t)
 				fprintf(f, ", which it holds itself\n");
 			else if (o)
@@ -277,9 +295,9 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 		}
 	}
 	if (fclose(f) != 0 || !text)
-		FATAL("out of memory reporting a deadlock");
+		RL_FATAL("out of memory reporting a deadlock");
 	s->deadlock = true;
-	rl__probe_note_deadlock(text);
+	rl__report_deadlock(text);
 	release_all(s, cur);
 }
 
@@ -401,7 +419,7 @@ int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_pro
 	if (released(s))
 		return RL_OK;
 	if (s->cur != cur)
-		FATAL("scheduling point on thread '%s', which does not hold the baton", cur->name);
+		RL_FATAL("scheduling point on thread '%s', which does not hold the baton", cur->name);
 	s->steps++;
 	if (s->max_steps && s->steps > s->max_steps) {
 		s->step_limit = true;
@@ -419,7 +437,7 @@ int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_pro
 		cur->wait = *ev;
 		cur->blocked = true;
 		if (!can_proceed(s, ev))
-			rl__probe_note_blocked(cur, ev);
+			note_blocked(s, cur, ev);
 	}
 
 	struct rl__sched_thr *next = choose(s);
@@ -459,7 +477,7 @@ static void held_push(struct rl__sched_thr *t, const rl_probe_ev *ev)
 		unsigned ncap = t->capheld ? t->capheld * 2 : 4;
 		struct rl__held *h = realloc(t->held, ncap * sizeof(*h));
 		if (!h)
-			FATAL("out of memory in the scheduler");
+			RL_FATAL("out of memory in the scheduler");
 		t->held = h;
 		t->capheld = ncap;
 	}

@@ -67,13 +67,4 @@ uint64_t rl__sched_switches(const struct rl__sched *s);
 bool rl__sched_deadlocked(const struct rl__sched *s);
 bool rl__sched_step_limited(const struct rl__sched *s);
 
-/* ---- provided by probe.c to the scheduler ---- */
-
-/* @t could not proceed with @ev: record it in the trace. */
-void rl__probe_note_blocked(struct rl__sched_thr *t, const rl_probe_ev *ev);
-/* A deadlock report; @text is malloc'd and passes to the probe layer. */
-void rl__probe_note_deadlock(char *text);
-/* #N of the object at @addr; takes the detector lock itself. */
-uint32_t rl__probe_obj_number(const void *addr);
-
 #endif
