@@ -1,4 +1,4 @@
-/* cli.h — shared by the racelab subcommands (workloads/). */
+/* cli.h — the racelab commands (cmd_*.c), their shared helpers (cli.c) and output (output.c). */
 #ifndef RACELAB_CLI_H
 #define RACELAB_CLI_H
 
@@ -24,7 +24,7 @@ int rl_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* Option value of "--name VALUE" at argv[*i]; advances *i. NULL if missing. */
 const char *rl_cli_value(int argc, char **argv, int *i);
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i] (cmd_run.c). Return: the value,
+/* "--name VALUE" or "--name=VALUE" at argv[*i]. Return: the value,
  * NULL if @opt does not name this option; *@missing when it does but has no value. */
 const char *rl_cli_option(int argc, char **argv, int *i, const char *opt, bool *missing);
 
@@ -66,7 +66,7 @@ void rl_cli_replay(char *buf, size_t len, const struct rl_workload *w, const str
 /* Ctrl-C asks the running workload to stop (a second one ends the process). */
 void rl_cli_catch_sigint(void);
 
-/* The exit status for a result (see cmd_run.c). */
+/* The exit status for a result: 0 clean, 3 a violation, 1 an error or --expect not met, 130 interrupted. */
 int rl_cli_exit_status(const struct rl_workload_result *r, const enum rl_verdict *expect);
 
 /* output.c: a result as text, or as one JSON object on one line. */

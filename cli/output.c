@@ -18,8 +18,6 @@ static const char *check_name(enum rl_check_mode m)
 	return m == RL_CHECK_ABORT ? "abort" : m == RL_CHECK_OFF ? "off" : "report";
 }
 
-const char *rl_cli_prog = "racelab";
-
 static bool scheduled(const struct rl_sim_result *s)
 {
 	return s->on && (s->schedule == RL_WL_SCHED_RANDOM || s->schedule == RL_WL_SCHED_PCT);
