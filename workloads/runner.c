@@ -8,11 +8,15 @@
  * Isolated runs (RL_WF_ISOLATE, and every run with --check abort) happen in a
  * forked child. The result struct lives in a MAP_SHARED page, so whatever the
  * child wrote before it died (the recursion depth of an overflowing thread,
- * the reports sent before an abort) is still there; the child's stderr comes
- * back through a pipe and tells how it ended ("has overflowed its stack", a
- * sanitizer's "stack-overflow", an owner-check abort). fork() happens on the
- * process's main thread while no other racelab thread runs, so the child
- * starts single-threaded (which ThreadSanitizer requires to spawn threads).
+ * the reports sent before an abort) is still there. How the child ended comes
+ * back as records on a pipe of its own (the verdict channel, below): an
+ * owner-check abort is announced before it happens. The child's stderr comes
+ * back through another pipe, for people; a stack overflow is still recognised
+ * there by the runtime's report ("has overflowed its stack", or a sanitizer's
+ * "stack-overflow"), which core/thread.c prints from its fault handler with no
+ * hook to announce it. fork() happens on the process's main thread while no
+ * other racelab thread runs, so the child starts single-threaded (which
+ * ThreadSanitizer requires to spawn threads).
  *
  * Simulated runs (--detect, --schedule): the probe session is attached on the
  * runtime "main" thread, which becomes the scheduler's T0, right before the
@@ -344,7 +348,61 @@ static enum rl_verdict decide(const struct rl_workload_result *r)
 
 /* ---- running ------------------------------------------------------------- */
 
-/* Reports go into the result (under check.c's report lock: one at a time). */
+/* ---- the verdict channel --------------------------------------------------
+ *
+ * An isolated child says how it is about to end on a pipe of fixed-size
+ * records, before it ends: the parent reads them once the child is gone and
+ * classifies the end from them, not from the child's stderr. An owner-check
+ * abort is announced by the sink, which check.c calls before it aborts. A
+ * record is far below PIPE_BUF, so its write(2) is atomic, and write(2) is
+ * safe wherever the child is (the sink runs under check.c's report lock).
+ */
+enum verdict_what {
+	VERDICT_CHECK_ABORT = 1, /* an owner check is about to abort the child: .kind */
+};
+
+struct verdict_rec {
+	uint32_t what; /* enum verdict_what */
+	uint32_t kind; /* VERDICT_CHECK_ABORT: the rl_check_kind reported */
+};
+
+/* The child's write end of the verdict pipe; -1 in the parent and in-process runs. */
+static int verdict_fd = -1;
+
+static void verdict_send(enum verdict_what what, uint32_t kind)
+{
+	struct verdict_rec rec = {.what = what, .kind = kind};
+	if (verdict_fd >= 0) {
+		while (write(verdict_fd, &rec, sizeof rec) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* What the child's records said. */
+struct verdict {
+	bool check_abort;
+	enum rl_check_kind kind;
+};
+
+/* Read the records of a child that is gone (its write ends are closed). */
+static struct verdict verdict_read(int fd)
+{
+	struct verdict v = {0};
+	struct verdict_rec rec;
+	ssize_t n;
+	while ((n = read(fd, &rec, sizeof rec)) == (ssize_t)sizeof rec || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		if (rec.what == VERDICT_CHECK_ABORT && !v.check_abort && rec.kind < RL_CHECK_NKINDS) {
+			v.check_abort = true;
+			v.kind = (enum rl_check_kind)rec.kind;
+		}
+	}
+	return v;
+}
+
+/* Reports go into the result (under check.c's report lock: one at a time). In
+ * abort mode the report ends the process right after: say so first. */
 static void sink(const struct rl_check_report *rep, void *ctx)
 {
 	struct rl_workload_result *r = ctx;
@@ -353,6 +411,8 @@ static void sink(const struct rl_check_report *rep, void *ctx)
 	if (rep->kind == RL_CHECK_USE_AFTER_FREE && r->live_at_free == UINT64_MAX && rep->live != SIZE_MAX)
 		r->live_at_free = rep->live;
 	rl__wl_message(r, rep->message);
+	if (rl_check_mode() == RL_CHECK_ABORT)
+		verdict_send(VERDICT_CHECK_ABORT, (uint32_t)rep->kind);
 }
 
 struct main_arg {
@@ -492,8 +552,14 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (shared == MAP_FAILED)
 		return rl__wl_fail(r, RL_ENOMEM, "cannot map the shared result: %s", strerror(errno));
 	*shared = *r;
-	int fds[2];
+	int fds[2], vfds[2];
 	if (pipe(fds) != 0) {
+		munmap(shared, sizeof *shared);
+		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(errno));
+	}
+	if (pipe(vfds) != 0) {
+		close(fds[0]);
+		close(fds[1]);
 		munmap(shared, sizeof *shared);
 		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(errno));
 	}
@@ -503,6 +569,8 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
+		close(vfds[0]);
+		close(vfds[1]);
 		munmap(shared, sizeof *shared);
 		return rl__wl_fail(r, RL_EAGAIN, "cannot fork: %s", strerror(errno));
 	}
@@ -511,8 +579,10 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 		struct rlimit no_core = {0, 0};
 		setrlimit(RLIMIT_CORE, &no_core);
 		close(fds[0]);
+		close(vfds[0]);
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[1]);
+		verdict_fd = vfds[1];
 		run_here(w, p, shared, false);
 		fflush(stderr);
 		fflush(stdout);
@@ -520,11 +590,14 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 		exit(0);
 	}
 	close(fds[1]);
+	close(vfds[1]);
 	drain(fds[0], r->captured, sizeof r->captured, p->capture_stderr ? -1 : STDERR_FILENO);
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	struct verdict v = verdict_read(vfds[0]);
+	close(vfds[0]);
 	char captured[RL_WL_STDERR];
 	memcpy(captured, r->captured, sizeof captured);
 	*r = *shared;
@@ -537,15 +610,13 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (WIFSIGNALED(status)) {
 		r->child_signal = WTERMSIG(status);
 		/* An owner-check abort (--check abort) is the violation, not a crash. */
-		if (has(captured, "racelab: fatal: ") &&
-		    (has(captured, "cannot be sent between threads") || has(captured, "cannot be shared between threads")))
+		if (v.check_abort) {
 			r->child_signal = 0;
+			if (!r->reports[v.kind])
+				r->reports[v.kind] = 1;
+		}
 		if (r->overflowed)
 			r->child_signal = 0;
-		if (r->reports[RL_CHECK_SEND] == 0 && has(captured, "cannot be sent between threads"))
-			r->reports[RL_CHECK_SEND] = 1;
-		if (r->reports[RL_CHECK_SYNC] == 0 && has(captured, "cannot be shared between threads"))
-			r->reports[RL_CHECK_SYNC] = 1;
 		if (r->child_signal) {
 			rl__wl_note(r, "the run died of signal %d (%s)", r->child_signal, strsignal(r->child_signal));
 		}
