@@ -7,8 +7,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <racelab/parse.h>
 #include <racelab/status.h>
@@ -83,22 +81,33 @@ const char *rl_cli_option(int argc, char **argv, int *i, const char *opt, bool *
 	return v;
 }
 
-uint64_t rl_cli_fresh_seed(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 17);
-	/* splitmix64's finaliser; then nine digits, easy to retype. */
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return (z ^ (z >> 31)) % 1000000000u;
-}
-
-int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *p, struct rl_cli_sim *sim,
-		      bool *handled)
+int rl_cli_seed_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool *handled)
 {
 	const char *v;
 	bool missing = false;
+	*handled = true;
+	if ((v = rl_cli_option(argc, argv, i, "--seed", &missing)) || missing) {
+		if (!v || rl_parse_u64(v, 0, UINT64_MAX, &p->seed))
+			return rl_cli_usage_error("--seed needs a whole number, not '%s'", v ? v : "");
+		p->given |= RL_WG_SEED;
+	} else if ((v = rl_cli_option(argc, argv, i, "--pct-depth", &missing)) || missing) {
+		uint64_t d;
+		if (!v || rl_parse_u64(v, 1, 64, &d))
+			return rl_cli_usage_error("--pct-depth needs a whole number from 1 to 64, not '%s'", v ? v : "");
+		p->pct_depth = (unsigned)d;
+	} else {
+		*handled = false;
+	}
+	return RL_EXIT_CLEAN;
+}
+
+int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool *handled)
+{
+	const char *v;
+	bool missing = false;
+	int st = rl_cli_seed_option(argc, argv, i, p, handled);
+	if (st || *handled)
+		return st;
 	*handled = true;
 	if ((v = rl_cli_option(argc, argv, i, "--detect", &missing)) || missing) {
 		if (v && (!strcmp(v, "hb") || !strcmp(v, "on")))
@@ -107,25 +116,16 @@ int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *
 			p->detect = false;
 		else
 			return rl_cli_usage_error("--detect takes hb or off, not '%s'", v ? v : "");
-		sim->detect_given = true;
+		p->given |= RL_WG_DETECT;
 	} else if ((v = rl_cli_option(argc, argv, i, "--schedule", &missing)) || missing) {
 		if (v && (!strcmp(v, "os") || !strcmp(v, "none")))
-			p->schedule = RL_WL_SCHED_OS;
+			p->schedule = RL_PROBE_SCHEDULE_OS;
 		else if (v && !strcmp(v, "random"))
-			p->schedule = RL_WL_SCHED_RANDOM;
+			p->schedule = RL_PROBE_SCHEDULE_RANDOM;
 		else if (v && !strcmp(v, "pct"))
-			p->schedule = RL_WL_SCHED_PCT;
+			p->schedule = RL_PROBE_SCHEDULE_PCT;
 		else
 			return rl_cli_usage_error("--schedule takes os, random or pct, not '%s'", v ? v : "");
-	} else if ((v = rl_cli_option(argc, argv, i, "--seed", &missing)) || missing) {
-		if (!v || rl_parse_u64(v, 0, UINT64_MAX, &p->seed))
-			return rl_cli_usage_error("--seed needs a whole number, not '%s'", v ? v : "");
-		sim->seed_given = true;
-	} else if ((v = rl_cli_option(argc, argv, i, "--pct-depth", &missing)) || missing) {
-		uint64_t d;
-		if (!v || rl_parse_u64(v, 1, 64, &d))
-			return rl_cli_usage_error("--pct-depth needs a whole number from 1 to 64, not '%s'", v ? v : "");
-		p->pct_depth = (unsigned)d;
 	} else if ((v = rl_cli_option(argc, argv, i, "--pct-steps", &missing)) || missing) {
 		if (!v || rl_parse_u64(v, 1, UINT64_MAX, &p->pct_steps))
 			return rl_cli_usage_error("--pct-steps needs a whole number of at least 1, not '%s'", v ? v : "");
@@ -136,34 +136,6 @@ int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *
 		p->trace = true;
 	} else {
 		*handled = false;
-	}
-	return RL_EXIT_CLEAN;
-}
-
-int rl_cli_sim_check(const struct rl_workload *w, struct rl_workload_params *p, const struct rl_cli_sim *sim)
-{
-	bool scheduled = p->schedule == RL_WL_SCHED_RANDOM || p->schedule == RL_WL_SCHED_PCT;
-	bool simulate = (w->flags & RL_WF_SIMULATE) && p->schedule == RL_WL_SCHED_DEFAULT;
-	if (!scheduled && !simulate) {
-		if (sim->seed_given)
-			return rl_cli_usage_error("--seed applies to a scheduled run: add --schedule random or pct");
-		if (p->max_steps)
-			return rl_cli_usage_error("--max-steps applies to a scheduled run: add --schedule random or pct");
-		if (p->trace && !p->detect)
-			return rl_cli_usage_error("--trace needs --detect hb or --schedule random|pct");
-	}
-	bool pct = p->schedule == RL_WL_SCHED_PCT || (simulate && RL_WL_SIM_SCHEDULE == RL_WL_SCHED_PCT);
-	if (p->pct_depth && !pct)
-		return rl_cli_usage_error("--pct-depth applies to --schedule pct");
-	if (p->pct_steps && !pct)
-		return rl_cli_usage_error("--pct-steps applies to --schedule pct");
-	if (simulate && sim->detect_given && !p->detect) {
-		/* The default run of a simulated workload, without the detector. */
-		p->schedule = RL_WL_SIM_SCHEDULE;
-		if (!sim->seed_given)
-			p->seed = RL_WL_SIM_SEED;
-	} else if (scheduled && !sim->seed_given) {
-		p->seed = rl_cli_fresh_seed();
 	}
 	return RL_EXIT_CLEAN;
 }

@@ -60,15 +60,14 @@ static const char run_usage[] =
 
 int rl_cmd_run(int argc, char **argv)
 {
-	struct rl_workload_params p = {.check = RL_CHECK_REPORT};
-	struct rl_cli_sim sim = {0};
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .given = RL_WG_COMMAND_LINE};
 	const char *name = NULL;
 	bool json = false, have_expect = false;
 	enum rl_verdict expect = RL_VERDICT_CLEAN;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		bool missing = false, handled;
-		int st = rl_cli_sim_option(argc, argv, &i, &p, &sim, &handled);
+		int st = rl_cli_sim_option(argc, argv, &i, &p, &handled);
 		if (!st && !handled)
 			st = rl_cli_workload_option(argc, argv, &i, &p, true, &handled);
 		if (st)
@@ -98,9 +97,6 @@ int rl_cmd_run(int argc, char **argv)
 	}
 	const struct rl_workload *w;
 	int st = rl_cli_find_workload("run", name, &w);
-	if (st)
-		return st;
-	st = rl_cli_sim_check(w, &p, &sim);
 	if (st)
 		return st;
 	char why[RL_WL_TEXT];

@@ -85,20 +85,20 @@ static bool serialised;
 
 bool rl__wl_scheduled(void) { return serialised; }
 
-const char *rl_wl_schedule_name(enum rl_wl_schedule s)
+const char *rl_wl_schedule_name(rl_probe_schedule s)
 {
 	switch (s) {
-	case RL_WL_SCHED_DEFAULT: return "default";
-	case RL_WL_SCHED_OS: return "os";
-	case RL_WL_SCHED_RANDOM: return "random";
-	case RL_WL_SCHED_PCT: return "pct";
+	case RL_PROBE_SCHEDULE_DEFAULT: return "default";
+	case RL_PROBE_SCHEDULE_OS: return "os";
+	case RL_PROBE_SCHEDULE_RANDOM: return "random";
+	case RL_PROBE_SCHEDULE_PCT: return "pct";
 	}
 	return "unknown";
 }
 
 static bool sim_scheduled(const struct rl_workload_params *p)
 {
-	return p->schedule == RL_WL_SCHED_RANDOM || p->schedule == RL_WL_SCHED_PCT;
+	return rl_probe_schedule_serialises(p->schedule);
 }
 
 static bool sim_on(const struct rl_workload_params *p)
@@ -106,25 +106,46 @@ static bool sim_on(const struct rl_workload_params *p)
 	return p->detect || sim_scheduled(p);
 }
 
+/* A command line's --detect off: an RL_WF_SIMULATE workload's default run
+ * without the detector (the scheduler alone). */
+static bool detect_turned_off(const struct rl_workload_params *p)
+{
+	return (p->given & RL_WG_DETECT) && !p->detect;
+}
+
+/* A seed from the clock and the process id (nine digits, easy to retype). */
+static uint64_t fresh_seed(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 17);
+	/* splitmix64's finaliser. */
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return (z ^ (z >> 31)) % 1000000000u;
+}
+
 void rl_workload_resolve(const struct rl_workload *w, const struct rl_workload_params *p,
 			 struct rl_workload_params *out)
 {
 	*out = *p;
-	if (out->schedule == RL_WL_SCHED_DEFAULT) {
+	if (out->schedule == RL_PROBE_SCHEDULE_DEFAULT) {
 		if (w->flags & RL_WF_SIMULATE) {
 			out->schedule = RL_WL_SIM_SCHEDULE;
-			out->detect = true;
-			if (!out->seed)
+			out->detect = !detect_turned_off(p);
+			if (!out->seed && !(detect_turned_off(p) && (p->given & RL_WG_SEED)))
 				out->seed = RL_WL_SIM_SEED;
 		} else {
-			out->schedule = RL_WL_SCHED_OS;
+			out->schedule = RL_PROBE_SCHEDULE_OS;
 		}
+	} else if (sim_scheduled(p) && (p->given & RL_WG_COMMAND_LINE) && !(p->given & RL_WG_SEED)) {
+		out->seed = fresh_seed();
 	}
 	out->threads = p->threads ? p->threads : w->threads;
 	out->iters = p->iters ? p->iters : sim_on(out) && w->sim_iters ? w->sim_iters : w->iters;
-	if (out->schedule == RL_WL_SCHED_PCT && !out->pct_depth)
+	if (out->schedule == RL_PROBE_SCHEDULE_PCT && !out->pct_depth)
 		out->pct_depth = 3;
-	if (out->schedule != RL_WL_SCHED_PCT)
+	if (out->schedule != RL_PROBE_SCHEDULE_PCT)
 		out->pct_depth = 0, out->pct_steps = 0;
 	if (sim_scheduled(out) && !out->max_steps)
 		out->max_steps = RL_WL_MAX_STEPS;
@@ -219,6 +240,27 @@ static int check_stack(const char *opt, size_t v, char *why, size_t len)
 int rl_workload_check_params(const struct rl_workload *w, const struct rl_workload_params *p, char *why,
 			     size_t len)
 {
+	bool simulate = (w->flags & RL_WF_SIMULATE) && p->schedule == RL_PROBE_SCHEDULE_DEFAULT;
+	if ((p->given & RL_WG_COMMAND_LINE) && !sim_scheduled(p) && !simulate) {
+		const char *opt = p->given & RL_WG_SEED ? "--seed" : p->max_steps ? "--max-steps" : NULL;
+		if (opt) {
+			snprintf(why, len, "%s applies to a scheduled run: add --schedule random or pct", opt);
+			return RL_EINVAL;
+		}
+		if (p->trace && !p->detect) {
+			snprintf(why, len, "--trace needs --detect hb or --schedule random|pct");
+			return RL_EINVAL;
+		}
+	}
+	bool pct = p->schedule == RL_PROBE_SCHEDULE_PCT || (simulate && RL_WL_SIM_SCHEDULE == RL_PROBE_SCHEDULE_PCT);
+	if (p->pct_depth && !pct) {
+		snprintf(why, len, "--pct-depth applies to --%s pct", p->given & RL_WG_STRATEGY ? "strategy" : "schedule");
+		return RL_EINVAL;
+	}
+	if ((p->given & RL_WG_COMMAND_LINE) && p->pct_steps && !pct) {
+		snprintf(why, len, "--pct-steps applies to --schedule pct");
+		return RL_EINVAL;
+	}
 	if (p->threads && !(w->uses & RL_WP_THREADS)) {
 		snprintf(why, len, "%s runs a fixed set of threads; --threads does not apply", w->name);
 		return RL_EINVAL;
@@ -252,7 +294,7 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 		snprintf(why, len, "--check must be report, abort or off");
 		return RL_EINVAL;
 	}
-	if ((unsigned)p->schedule > RL_WL_SCHED_PCT) {
+	if ((unsigned)p->schedule > RL_PROBE_SCHEDULE_PCT) {
 		snprintf(why, len, "--schedule must be os, random or pct");
 		return RL_EINVAL;
 	}
@@ -260,12 +302,6 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 		snprintf(why, len, "%s %s: racelab's scheduler does not apply (try --detect hb alone)", w->name,
 			 w->flags & RL_WF_ISOLATE ? "ends its process on purpose"
 						  : "measures time or memory, or waits on condition variables");
-		return RL_EINVAL;
-	}
-	if (p->pct_depth && p->schedule != RL_WL_SCHED_PCT &&
-	    !(p->schedule == RL_WL_SCHED_DEFAULT && RL_WL_SIM_SCHEDULE == RL_WL_SCHED_PCT &&
-	      (w->flags & RL_WF_SIMULATE))) {
-		snprintf(why, len, "--pct-depth applies to --schedule pct");
 		return RL_EINVAL;
 	}
 	if (p->pct_depth > 64) {
@@ -422,11 +458,6 @@ struct main_arg {
 	int status;
 };
 
-static rl_probe_schedule probe_schedule(enum rl_wl_schedule s)
-{
-	return s == RL_WL_SCHED_RANDOM ? RL_SCHEDULE_RANDOM : s == RL_WL_SCHED_PCT ? RL_SCHEDULE_PCT : RL_SCHEDULE_NONE;
-}
-
 static void *workload_main(void *arg)
 {
 	struct main_arg *a = arg;
@@ -435,7 +466,7 @@ static void *workload_main(void *arg)
 	if (sim) {
 		rl_probe_config cfg = {
 			.detect = p->detect,
-			.schedule = probe_schedule(p->schedule),
+			.schedule = p->schedule,
 			.seed = p->seed,
 			.pct_depth = p->pct_depth,
 			.pct_steps = p->pct_steps,
@@ -661,7 +692,7 @@ int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_pa
 	uint64_t prev_steps = p->pct_steps;
 	for (uint64_t k = 0; k < schedules && !rl_workload_stopping(); k++) {
 		q.seed = p->seed + k;
-		q.pct_steps = q.schedule == RL_WL_SCHED_PCT ? prev_steps : 0;
+		q.pct_steps = q.schedule == RL_PROBE_SCHEDULE_PCT ? prev_steps : 0;
 		int err = rl_workload_run(w, &q, r);
 		st->ran++;
 		if (err)
