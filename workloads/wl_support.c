@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <racelab/arc.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 #include <racelab/workload.h>
@@ -167,3 +168,36 @@ int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, stru
 	return err;
 }
 
+
+/* ---- a team sharing one Arc ---------------------------------------------- */
+
+void rl__wl_arc_team_free(rl_arc **mine, unsigned n, bool workers_ran, uint64_t **counts[], unsigned ncounts)
+{
+	if (mine && !workers_ran)
+		for (unsigned i = 0; i < n; i++)
+			rl_arc_drop(mine[i]);
+	free(mine);
+	for (unsigned k = 0; k < ncounts; k++) {
+		free(*counts[k]);
+		*counts[k] = NULL;
+	}
+}
+
+int rl__wl_arc_team_new(rl_arc *a, unsigned n, rl_arc ***mine, uint64_t **counts[], unsigned ncounts,
+			struct rl_workload_result *r)
+{
+	bool ok = (*mine = calloc(n, sizeof **mine)) != NULL;
+	for (unsigned k = 0; k < ncounts; k++)
+		ok &= (*counts[k] = calloc(n, sizeof **counts[k])) != NULL;
+	if (!a || !ok) {
+		free(*mine);
+		*mine = NULL;
+		rl__wl_arc_team_free(NULL, n, true, counts, ncounts);
+		if (a)
+			rl_arc_drop(a);
+		return rl__wl_fail(r, RL_ENOMEM, "out of memory");
+	}
+	for (unsigned i = 0; i < n; i++)
+		(*mine)[i] = rl_arc_clone(a);
+	return RL_OK;
+}
