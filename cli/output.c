@@ -20,7 +20,7 @@ static const char *check_name(enum rl_check_mode m)
 
 static bool scheduled(const struct rl_sim_result *s)
 {
-	return s->on && rl_probe_schedule_serialises(s->schedule);
+	return s->on && (s->schedule == RL_PROBE_SCHEDULE_RANDOM || s->schedule == RL_PROBE_SCHEDULE_PCT);
 }
 
 /* Append to @buf (always NUL-terminated, truncated when full). */

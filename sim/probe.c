@@ -935,7 +935,8 @@ int rl_probe_attach(const rl_probe_config *cfg)
 {
 	if (!cfg || (unsigned)cfg->schedule > RL_SCHEDULE_PCT)
 		return RL_EINVAL;
-	if (!cfg->detect && !rl_probe_schedule_serialises(cfg->schedule) && !cfg->trace)
+	bool serial = cfg->schedule == RL_SCHEDULE_RANDOM || cfg->schedule == RL_SCHEDULE_PCT; /* not DEFAULT, OS */
+	if (!cfg->detect && !serial && !cfg->trace)
 		return RL_EINVAL;
 	lock();
 	if (atomic_load_explicit(&g.attached, memory_order_relaxed)) {
@@ -948,7 +949,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	g.events = 0;
 	g.lockfree = 0;
 	g.thread_limit = false;
-	g.fast = cfg->detect && !rl_probe_schedule_serialises(cfg->schedule) && !cfg->trace;
+	g.fast = cfg->detect && !serial && !cfg->trace;
 	g.membarrier = g.fast && membarrier_setup();
 	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
 		atomic_store_explicit(&rl__probe_relflag[i], 0, memory_order_relaxed);
@@ -961,7 +962,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	atomic_store_explicit(&rl__probe_session, session, memory_order_relaxed);
 	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
 	t0->started = true;
-	if (rl_probe_schedule_serialises(cfg->schedule) && !(g.sched = rl__sched_new(cfg, &t0->sch))) {
+	if (serial && !(g.sched = rl__sched_new(cfg, &t0->sch))) {
 		free_engines();
 		unlock();
 		return RL_ENOMEM;

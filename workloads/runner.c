@@ -98,7 +98,7 @@ const char *rl_wl_schedule_name(rl_probe_schedule s)
 
 static bool sim_scheduled(const struct rl_workload_params *p)
 {
-	return rl_probe_schedule_serialises(p->schedule);
+	return p->schedule == RL_PROBE_SCHEDULE_RANDOM || p->schedule == RL_PROBE_SCHEDULE_PCT;
 }
 
 static bool sim_on(const struct rl_workload_params *p)

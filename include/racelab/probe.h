@@ -349,12 +349,6 @@ typedef enum rl_probe_schedule {
 #define RL_SCHEDULE_RANDOM RL_PROBE_SCHEDULE_RANDOM
 #define RL_SCHEDULE_PCT RL_PROBE_SCHEDULE_PCT
 
-/* Whether @s serialises the probed threads (RL_PROBE_SCHEDULE_RANDOM or _PCT). */
-static inline bool rl_probe_schedule_serialises(rl_probe_schedule s)
-{
-	return s == RL_PROBE_SCHEDULE_RANDOM || s == RL_PROBE_SCHEDULE_PCT;
-}
-
 typedef struct rl_probe_report rl_probe_report;
 typedef void rl_probe_sink(const rl_probe_report *r, void *ctx);
 
