@@ -583,16 +583,16 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (shared == MAP_FAILED)
 		return rl__wl_fail(r, RL_ENOMEM, "cannot map the shared result: %s", strerror(errno));
 	*shared = *r;
-	int fds[2], vfds[2];
-	if (pipe(fds) != 0) {
+	/* fds: the child's stderr; vfds: its verdict records. */
+	int fds[2] = {-1, -1}, vfds[2] = {-1, -1};
+	if (pipe(fds) != 0 || pipe(vfds) != 0) {
+		int err = errno;
+		for (int k = 0; k < 2; k++) {
+			if (fds[k] >= 0)
+				close(fds[k]);
+		}
 		munmap(shared, sizeof *shared);
-		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(errno));
-	}
-	if (pipe(vfds) != 0) {
-		close(fds[0]);
-		close(fds[1]);
-		munmap(shared, sizeof *shared);
-		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(errno));
+		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(err));
 	}
 	fflush(stdout);
 	fflush(stderr);
