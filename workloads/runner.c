@@ -447,8 +447,14 @@ static void sink(const struct rl_check_report *rep, void *ctx)
 	if (rep->kind == RL_CHECK_USE_AFTER_FREE && r->live_at_free == UINT64_MAX && rep->live != SIZE_MAX)
 		r->live_at_free = rep->live;
 	rl__wl_message(r, rep->message);
-	if (rl_check_mode() == RL_CHECK_ABORT)
+	if (rl_check_mode() == RL_CHECK_ABORT && verdict_fd >= 0) {
+		/* One announcement is all the parent needs; later reports racing
+		 * with the abort skip the write. verdict_fd is set before the
+		 * workload spawns anything and changed only here, under check.c's
+		 * report lock. */
 		verdict_send(VERDICT_CHECK_ABORT, (uint32_t)rep->kind);
+		verdict_fd = -1;
+	}
 }
 
 struct main_arg {
