@@ -1,4 +1,4 @@
-/* cli.h — shared by the racelab subcommands (workloads/). */
+/* cli.h — the racelab commands (cmd_*.c), their shared helpers (cli.c) and output (output.c). */
 #ifndef RACELAB_CLI_H
 #define RACELAB_CLI_H
 
@@ -24,24 +24,24 @@ int rl_cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)
 /* Option value of "--name VALUE" at argv[*i]; advances *i. NULL if missing. */
 const char *rl_cli_value(int argc, char **argv, int *i);
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i] (cmd_run.c). Return: the value,
+/* "--name VALUE" or "--name=VALUE" at argv[*i]. Return: the value,
  * NULL if @opt does not name this option; *@missing when it does but has no value. */
 const char *rl_cli_option(int argc, char **argv, int *i, const char *opt, bool *missing);
 
 /* The program as invoked (argv[0]), for the replay command lines. */
 extern const char *rl_cli_prog;
 
-/* Simulation options seen on a command line. */
-struct rl_cli_sim {
-	bool seed_given;
-	bool detect_given;
-};
-
-/* Parse one simulation option (--detect, --schedule, --seed, --pct-depth,
- * --max-steps, --trace) at argv[*i] into @p. *@handled: it was one.
+/* Parse --seed or --pct-depth (run and explore) at argv[*i] into @p; --seed
+ * adds RL_WG_SEED to @p->given. *@handled: it was one.
  * Return: 0, or RL_EXIT_USAGE after printing the error. */
-int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *p, struct rl_cli_sim *sim,
-		      bool *handled);
+int rl_cli_seed_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool *handled);
+
+/* Parse one simulation option of run (--detect, --schedule, --seed, --pct-depth,
+ * --pct-steps, --max-steps, --trace) at argv[*i] into @p, as given: --detect adds
+ * RL_WG_DETECT to @p->given; the runner validates and resolves them
+ * (rl_workload_check_params, rl_workload_resolve). *@handled: it was one.
+ * Return: 0, or RL_EXIT_USAGE after printing the error. */
+int rl_cli_sim_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool *handled);
 
 /* Parse one workload option shared by run and explore (--threads, --iters,
  * --stack, --check; --check abort only when @allow_abort) at argv[*i] into @p.
@@ -53,20 +53,13 @@ int rl_cli_workload_option(int argc, char **argv, int *i, struct rl_workload_par
  * closest name as a suggestion). Return: 0 with *@out set, or RL_EXIT_USAGE. */
 int rl_cli_find_workload(const char *cmd, const char *name, const struct rl_workload **out);
 
-/* Check the simulation options against @w; give a scheduled run without
- * --seed a fresh seed. Return: 0 or RL_EXIT_USAGE. */
-int rl_cli_sim_check(const struct rl_workload *w, struct rl_workload_params *p, const struct rl_cli_sim *sim);
-
-/* A seed from the clock and the process id (nine digits). */
-uint64_t rl_cli_fresh_seed(void);
-
 /* The command line that replays the run of @w that gave @r (a scheduled run). */
 void rl_cli_replay(char *buf, size_t len, const struct rl_workload *w, const struct rl_workload_result *r);
 
 /* Ctrl-C asks the running workload to stop (a second one ends the process). */
 void rl_cli_catch_sigint(void);
 
-/* The exit status for a result (see cmd_run.c). */
+/* The exit status for a result: 0 clean, 3 a violation, 1 an error or --expect not met, 130 interrupted. */
 int rl_cli_exit_status(const struct rl_workload_result *r, const enum rl_verdict *expect);
 
 /* output.c: a result as text, or as one JSON object on one line. */

@@ -260,10 +260,10 @@ static void print_slice(FILE *out, const struct slice *s)
 
 int rl_cmd_explore(int argc, char **argv)
 {
-	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .detect = true, .schedule = RL_WL_SCHED_PCT,
-				       .trace = true, .capture_stderr = true};
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .detect = true, .schedule = RL_PROBE_SCHEDULE_PCT,
+				       .seed = 1, .trace = true, .capture_stderr = true, .given = RL_WG_STRATEGY};
 	const char *name = NULL;
-	uint64_t schedules = 100, seed = 1;
+	uint64_t schedules = 100;
 	bool json = false;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
@@ -280,20 +280,14 @@ int rl_cmd_explore(int argc, char **argv)
 							  v ? v : "");
 		} else if ((v = rl_cli_option(argc, argv, &i, "--strategy", &missing)) || missing) {
 			if (v && !strcmp(v, "pct"))
-				p.schedule = RL_WL_SCHED_PCT;
+				p.schedule = RL_PROBE_SCHEDULE_PCT;
 			else if (v && !strcmp(v, "random"))
-				p.schedule = RL_WL_SCHED_RANDOM;
+				p.schedule = RL_PROBE_SCHEDULE_RANDOM;
 			else
 				return rl_cli_usage_error("--strategy takes random or pct, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--seed", &missing)) || missing) {
-			if (!v || rl_parse_u64(v, 0, UINT64_MAX, &seed))
-				return rl_cli_usage_error("--seed needs a whole number, not '%s'", v ? v : "");
-		} else if ((v = rl_cli_option(argc, argv, &i, "--pct-depth", &missing)) || missing) {
-			uint64_t d;
-			if (!v || rl_parse_u64(v, 1, 64, &d))
-				return rl_cli_usage_error("--pct-depth needs a whole number from 1 to 64, not '%s'",
-							  v ? v : "");
-			p.pct_depth = (unsigned)d;
+		} else if ((st = rl_cli_seed_option(argc, argv, &i, &p, &handled)) || handled) {
+			if (st)
+				return st;
 		} else if ((st = rl_cli_workload_option(argc, argv, &i, &p, false, &handled)) || handled) {
 			if (st)
 				return st;
@@ -309,8 +303,7 @@ int rl_cmd_explore(int argc, char **argv)
 	int st = rl_cli_find_workload("explore", name, &w);
 	if (st)
 		return st;
-	if (p.pct_depth && p.schedule != RL_WL_SCHED_PCT)
-		return rl_cli_usage_error("--pct-depth applies to --strategy pct");
+	uint64_t seed = p.seed;
 	if (seed > UINT64_MAX - schedules)
 		return rl_cli_usage_error("--seed %llu: the seeds would wrap around", (unsigned long long)seed);
 	char why[RL_WL_TEXT];
@@ -323,14 +316,13 @@ int rl_cmd_explore(int argc, char **argv)
 	rl_workload_resolve(w, &p, &resolved);
 	if (!json) {
 		printf("racelab explore %s: %s schedules", w->name, rl_wl_schedule_name(resolved.schedule));
-		if (resolved.schedule == RL_WL_SCHED_PCT)
+		if (resolved.schedule == RL_PROBE_SCHEDULE_PCT)
 			printf(" (depth %u)", resolved.pct_depth);
 		printf(" with the happens-before detector, seeds from %llu, at most %llu\n", (unsigned long long)seed,
 		       (unsigned long long)schedules);
 		fflush(stdout);
 	}
 
-	p.seed = seed;
 	struct rl_explore_stats xs;
 	int err = rl_workload_explore(w, &p, schedules, &r, &xs);
 	if (err) {
@@ -344,7 +336,7 @@ int rl_cmd_explore(int argc, char **argv)
 	uint64_t clean_to = seed + ran - (found ? 1 : 0); /* one past the last clean seed */
 	unsigned n = r.sim.threads ? r.sim.threads : 1;
 	uint64_t k = r.sim.steps ? r.sim.steps : 1;
-	unsigned d = resolved.schedule == RL_WL_SCHED_PCT ? resolved.pct_depth : 1;
+	unsigned d = resolved.schedule == RL_PROBE_SCHEDULE_PCT ? resolved.pct_depth : 1;
 	double bound = rl_probe_pct_runs(n, k, d, 1 - CONFIDENCE);
 	char what[256], cmd[512];
 	describe(what, sizeof what, &r);
@@ -413,7 +405,7 @@ int rl_cmd_explore(int argc, char **argv)
 			printf("interrupted after %llu schedules: no violation so far\n", (unsigned long long)ran);
 		else
 			printf("no violation in %llu schedules.\n", (unsigned long long)ran);
-		if (resolved.schedule == RL_WL_SCHED_PCT) {
+		if (resolved.schedule == RL_PROBE_SCHEDULE_PCT) {
 			printf("PCT: the chance that all %llu runs missed a bug of depth d (n = %u threads, k = %llu "
 			       "scheduling points) is at most:\n", (unsigned long long)ran, n, (unsigned long long)k);
 			for (unsigned dd = 1; dd <= d; dd++)
@@ -430,7 +422,7 @@ int rl_cmd_explore(int argc, char **argv)
 	       n, (unsigned long long)k, CONFIDENCE * 100, 1 - CONFIDENCE);
 	for (unsigned dd = 1; dd <= (d > 3 ? d : 3); dd++)
 		printf("  depth %u: %.3g runs%s\n", dd, rl_probe_pct_runs(n, k, dd, 1 - CONFIDENCE),
-		       dd == d && resolved.schedule == RL_WL_SCHED_PCT ? "   (this exploration's depth)" : "");
+		       dd == d && resolved.schedule == RL_PROBE_SCHEDULE_PCT ? "   (this exploration's depth)" : "");
 	if (first) {
 		printf("\nfirst report:\n");
 		const char *t = first->text;

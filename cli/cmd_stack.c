@@ -58,13 +58,6 @@ static int run_live(uint64_t n, size_t touch)
 	return RL_EXIT_CLEAN;
 }
 
-const char *rl_cli_value(int argc, char **argv, int *i)
-{
-	if (*i + 1 >= argc)
-		return NULL;
-	return argv[++*i];
-}
-
 int rl_cmd_stack(int argc, char **argv)
 {
 	uint64_t threads = 2;

@@ -54,17 +54,6 @@ static const char usage_text[] =
 	"Exit status: 0 clean, 3 violation detected, 2 bad usage, 1 could not run or\n"
 	"--expect not met, 130 interrupted (Ctrl-C ends a run with what it measured).\n";
 
-int rl_cli_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("racelab: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	return RL_EXIT_USAGE;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 2) {

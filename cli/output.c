@@ -18,11 +18,9 @@ static const char *check_name(enum rl_check_mode m)
 	return m == RL_CHECK_ABORT ? "abort" : m == RL_CHECK_OFF ? "off" : "report";
 }
 
-const char *rl_cli_prog = "racelab";
-
 static bool scheduled(const struct rl_sim_result *s)
 {
-	return s->on && (s->schedule == RL_WL_SCHED_RANDOM || s->schedule == RL_WL_SCHED_PCT);
+	return s->on && (s->schedule == RL_PROBE_SCHEDULE_RANDOM || s->schedule == RL_PROBE_SCHEDULE_PCT);
 }
 
 /* Append to @buf (always NUL-terminated, truncated when full). */
@@ -58,7 +56,7 @@ void rl_cli_replay(char *buf, size_t len, const struct rl_workload *w, const str
 		append(buf, len, &at, " --check %s", check_name(r->check));
 	append(buf, len, &at, " --detect %s --schedule %s --seed %llu", s->detect ? "hb" : "off",
 	       rl_wl_schedule_name(s->schedule), (unsigned long long)s->seed);
-	if (s->schedule == RL_WL_SCHED_PCT) {
+	if (s->schedule == RL_PROBE_SCHEDULE_PCT) {
 		append(buf, len, &at, " --pct-depth %u", s->pct_depth);
 		if (s->pct_steps)
 			append(buf, len, &at, " --pct-steps %llu", (unsigned long long)s->pct_steps);
@@ -89,7 +87,7 @@ static void print_sim_text(FILE *out, const struct rl_workload *w, const struct 
 	fprintf(out, "  simulated  detector %s, schedule %s", s->detect ? "hb" : "off", rl_wl_schedule_name(s->schedule));
 	if (scheduled(s)) {
 		fprintf(out, " (seed %llu", (unsigned long long)s->seed);
-		if (s->schedule == RL_WL_SCHED_PCT)
+		if (s->schedule == RL_PROBE_SCHEDULE_PCT)
 			fprintf(out, ", depth %u", s->pct_depth);
 		fprintf(out, "): %llu scheduling points, %llu switches", (unsigned long long)s->steps,
 			(unsigned long long)s->switches);

@@ -685,7 +685,8 @@ int rl_probe_attach(const rl_probe_config *cfg)
 {
 	if (!cfg || (unsigned)cfg->schedule > RL_SCHEDULE_PCT)
 		return RL_EINVAL;
-	if (!cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace)
+	bool serial = cfg->schedule == RL_SCHEDULE_RANDOM || cfg->schedule == RL_SCHEDULE_PCT; /* not DEFAULT, OS */
+	if (!cfg->detect && !serial && !cfg->trace)
 		return RL_EINVAL;
 	lock();
 	if (atomic_load_explicit(&sess.attached, memory_order_relaxed)) {
@@ -699,7 +700,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	sess.events = 0;
 	sess.lockfree = 0;
 	sess.thread_limit = false;
-	sess.fast = cfg->detect && cfg->schedule == RL_SCHEDULE_NONE && !cfg->trace;
+	sess.fast = cfg->detect && !serial && !cfg->trace;
 	sess.membarrier = sess.fast && membarrier_setup();
 	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
 		atomic_store_explicit(&rl__probe_relflag[i], 0, memory_order_relaxed);
@@ -712,7 +713,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	atomic_store_explicit(&rl__probe_session, session, memory_order_relaxed);
 	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
 	t0->started = true;
-	if (cfg->schedule != RL_SCHEDULE_NONE && !(sess.sched = rl__sched_new(cfg, &t0->sch))) {
+	if (serial && !(sess.sched = rl__sched_new(cfg, &t0->sch))) {
 		free_engines();
 		unlock();
 		return RL_ENOMEM;

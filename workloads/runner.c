@@ -8,11 +8,15 @@
  * Isolated runs (RL_WF_ISOLATE, and every run with --check abort) happen in a
  * forked child. The result struct lives in a MAP_SHARED page, so whatever the
  * child wrote before it died (the recursion depth of an overflowing thread,
- * the reports sent before an abort) is still there; the child's stderr comes
- * back through a pipe and tells how it ended ("has overflowed its stack", a
- * sanitizer's "stack-overflow", an owner-check abort). fork() happens on the
- * process's main thread while no other racelab thread runs, so the child
- * starts single-threaded (which ThreadSanitizer requires to spawn threads).
+ * the reports sent before an abort) is still there. How the child ended comes
+ * back as records on a pipe of its own (the verdict channel, below): an
+ * owner-check abort is announced before it happens. The child's stderr comes
+ * back through another pipe, for people; a stack overflow is still recognised
+ * there by the runtime's report ("has overflowed its stack", or a sanitizer's
+ * "stack-overflow"), which core/thread.c prints from its fault handler with no
+ * hook to announce it. fork() happens on the process's main thread while no
+ * other racelab thread runs, so the child starts single-threaded (which
+ * ThreadSanitizer requires to spawn threads).
  *
  * Simulated runs (--detect, --schedule): the probe session is attached on the
  * runtime "main" thread, which becomes the scheduler's T0, right before the
@@ -73,80 +77,6 @@ bool rl_workload_under_tsan(void)
 #endif
 }
 
-/* ---- helpers for workloads ---------------------------------------------- */
-
-static void copy_text(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
-void rl__wl_measure(struct rl_workload_result *r, const char *key, const char *label, double value,
-		    const char *unit)
-{
-	if (r->nmeasures >= RL_WL_MAX_MEASURES)
-		return;
-	struct rl_measure *m = &r->measures[r->nmeasures++];
-	copy_text(m->key, sizeof m->key, key);
-	copy_text(m->label, sizeof m->label, label);
-	copy_text(m->unit, sizeof m->unit, unit);
-	m->value = value;
-}
-
-void rl__wl_note(struct rl_workload_result *r, const char *fmt, ...)
-{
-	if (r->nnotes >= RL_WL_MAX_NOTES)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->notes[r->nnotes++], RL_WL_TEXT, fmt, ap);
-	va_end(ap);
-}
-
-void rl__wl_message(struct rl_workload_result *r, const char *msg)
-{
-	if (r->nmessages < RL_WL_MAX_MESSAGES)
-		copy_text(r->messages[r->nmessages++], RL_WL_TEXT, msg);
-}
-
-void rl__wl_counts(struct rl_workload_result *r, const char *unit, int64_t expected, int64_t observed)
-{
-	copy_text(r->unit, sizeof r->unit, unit);
-	r->expected = expected;
-	r->observed = observed;
-	r->lost = expected - observed;
-	r->invariant_held = expected == observed;
-}
-
-int rl__wl_fail(struct rl_workload_result *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->error_text, sizeof r->error_text, fmt, ap);
-	va_end(ap);
-	r->error = err;
-	return err;
-}
-
-const char *rl__wl_size(size_t bytes, char *buf, size_t len)
-{
-	if (bytes >= ((size_t)1 << 30))
-		snprintf(buf, len, "%.1f GiB", (double)bytes / (double)((size_t)1 << 30));
-	else if (bytes >= ((size_t)1 << 20))
-		snprintf(buf, len, "%.1f MiB", (double)bytes / (double)((size_t)1 << 20));
-	else if (bytes >= 1024)
-		snprintf(buf, len, "%.0f KiB", (double)bytes / 1024.0);
-	else
-		snprintf(buf, len, "%zu B", bytes);
-	return buf;
-}
-
-double rl__wl_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* ---- simulation ---------------------------------------------------------- */
 
 /* Set by the runner around a run under the scheduler; read by the workload's
@@ -155,20 +85,20 @@ static bool serialised;
 
 bool rl__wl_scheduled(void) { return serialised; }
 
-const char *rl_wl_schedule_name(enum rl_wl_schedule s)
+const char *rl_wl_schedule_name(rl_probe_schedule s)
 {
 	switch (s) {
-	case RL_WL_SCHED_DEFAULT: return "default";
-	case RL_WL_SCHED_OS: return "os";
-	case RL_WL_SCHED_RANDOM: return "random";
-	case RL_WL_SCHED_PCT: return "pct";
+	case RL_PROBE_SCHEDULE_DEFAULT: return "default";
+	case RL_PROBE_SCHEDULE_OS: return "os";
+	case RL_PROBE_SCHEDULE_RANDOM: return "random";
+	case RL_PROBE_SCHEDULE_PCT: return "pct";
 	}
 	return "unknown";
 }
 
 static bool sim_scheduled(const struct rl_workload_params *p)
 {
-	return p->schedule == RL_WL_SCHED_RANDOM || p->schedule == RL_WL_SCHED_PCT;
+	return p->schedule == RL_PROBE_SCHEDULE_RANDOM || p->schedule == RL_PROBE_SCHEDULE_PCT;
 }
 
 static bool sim_on(const struct rl_workload_params *p)
@@ -176,25 +106,46 @@ static bool sim_on(const struct rl_workload_params *p)
 	return p->detect || sim_scheduled(p);
 }
 
+/* A command line's --detect off: an RL_WF_SIMULATE workload's default run
+ * without the detector (the scheduler alone). */
+static bool detect_turned_off(const struct rl_workload_params *p)
+{
+	return (p->given & RL_WG_DETECT) && !p->detect;
+}
+
+/* A seed from the clock and the process id (nine digits, easy to retype). */
+static uint64_t fresh_seed(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t z = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ ((uint64_t)getpid() << 17);
+	/* splitmix64's finaliser. */
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return (z ^ (z >> 31)) % 1000000000u;
+}
+
 void rl_workload_resolve(const struct rl_workload *w, const struct rl_workload_params *p,
 			 struct rl_workload_params *out)
 {
 	*out = *p;
-	if (out->schedule == RL_WL_SCHED_DEFAULT) {
+	if (out->schedule == RL_PROBE_SCHEDULE_DEFAULT) {
 		if (w->flags & RL_WF_SIMULATE) {
 			out->schedule = RL_WL_SIM_SCHEDULE;
-			out->detect = true;
-			if (!out->seed)
+			out->detect = !detect_turned_off(p);
+			if (!out->seed && !(detect_turned_off(p) && (p->given & RL_WG_SEED)))
 				out->seed = RL_WL_SIM_SEED;
 		} else {
-			out->schedule = RL_WL_SCHED_OS;
+			out->schedule = RL_PROBE_SCHEDULE_OS;
 		}
+	} else if (sim_scheduled(p) && (p->given & RL_WG_COMMAND_LINE) && !(p->given & RL_WG_SEED)) {
+		out->seed = fresh_seed();
 	}
 	out->threads = p->threads ? p->threads : w->threads;
 	out->iters = p->iters ? p->iters : sim_on(out) && w->sim_iters ? w->sim_iters : w->iters;
-	if (out->schedule == RL_WL_SCHED_PCT && !out->pct_depth)
+	if (out->schedule == RL_PROBE_SCHEDULE_PCT && !out->pct_depth)
 		out->pct_depth = 3;
-	if (out->schedule != RL_WL_SCHED_PCT)
+	if (out->schedule != RL_PROBE_SCHEDULE_PCT)
 		out->pct_depth = 0, out->pct_steps = 0;
 	if (sim_scheduled(out) && !out->max_steps)
 		out->max_steps = RL_WL_MAX_STEPS;
@@ -232,83 +183,6 @@ static void sim_collect(struct rl_workload_result *r)
 				 (unsigned long long)rep->count);
 		}
 	}
-}
-
-/* ---- worker teams -------------------------------------------------------- */
-
-enum { GATE_CLOSED, GATE_OPEN, GATE_ABORT };
-
-struct team {
-	rl__wl_body *body;
-	void *ctx;
-	atomic_int gate;
-	atomic_uint arrived; /* workers waiting at the gate */
-};
-
-struct member {
-	struct team *team;
-	unsigned index;
-};
-
-static void *team_main(void *arg)
-{
-	struct member *m = arg;
-	int g;
-	if (rl__wl_scheduled()) {
-		/* The scheduler interleaves the workers; it cannot see the gate. */
-		m->team->body(m->team->ctx, m->index);
-		return NULL;
-	}
-	/* Relaxed: the count only tells the main thread when to open the gate. */
-	atomic_fetch_add_explicit(&m->team->arrived, 1, memory_order_relaxed);
-	/* Acquire pairs with the release that opens the gate: the workload's
-	 * setup (made before the spawns anyway) and the decision to go. */
-	while ((g = atomic_load_explicit(&m->team->gate, memory_order_acquire)) == GATE_CLOSED)
-		sched_yield();
-	if (g == GATE_OPEN)
-		m->team->body(m->team->ctx, m->index);
-	return NULL;
-}
-
-int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, struct rl_workload_result *r)
-{
-	struct team team = {.body = body, .ctx = ctx, .gate = GATE_CLOSED};
-	rl_thread **ts = calloc(n ? n : 1, sizeof *ts);
-	struct member *ms = calloc(n ? n : 1, sizeof *ms);
-	if (!ts || !ms) {
-		free(ts);
-		free(ms);
-		return rl__wl_fail(r, RL_ENOMEM, "out of memory for %u workers", n);
-	}
-	unsigned spawned = 0;
-	int err = RL_OK;
-	for (; spawned < n; spawned++) {
-		char name[32];
-		snprintf(name, sizeof name, "worker-%u", spawned + 1);
-		ms[spawned] = (struct member){.team = &team, .index = spawned};
-		rl_thread_opts o = {.name = name, .stack_size = stack};
-		if ((err = rl_thread_spawn(&ts[spawned], team_main, &ms[spawned], &o)) != RL_OK)
-			break;
-	}
-	/* Open the gate once every worker waits at it, so that they start
-	 * together (on a busy machine, as together as the scheduler allows). */
-	while (!err && !rl__wl_scheduled() && atomic_load_explicit(&team.arrived, memory_order_relaxed) < spawned &&
-	       !rl_workload_stopping())
-		sched_yield();
-	/* Release: pairs with the workers' acquire loads of the gate. */
-	atomic_store_explicit(&team.gate, err ? GATE_ABORT : GATE_OPEN, memory_order_release);
-	for (unsigned i = 0; i < spawned; i++) {
-		void *ret = NULL;
-		if (rl_thread_join(ts[i], &ret) == RL_EPANICKED) {
-			r->panics++;
-			free(ret);
-		}
-	}
-	free(ts);
-	free(ms);
-	if (err)
-		rl__wl_fail(r, err, "cannot start worker-%u of %u: %s", spawned + 1, n, rl_strerror(err));
-	return err;
 }
 
 /* ---- limits and parameters ---------------------------------------------- */
@@ -366,6 +240,27 @@ static int check_stack(const char *opt, size_t v, char *why, size_t len)
 int rl_workload_check_params(const struct rl_workload *w, const struct rl_workload_params *p, char *why,
 			     size_t len)
 {
+	bool simulate = (w->flags & RL_WF_SIMULATE) && p->schedule == RL_PROBE_SCHEDULE_DEFAULT;
+	if ((p->given & RL_WG_COMMAND_LINE) && !sim_scheduled(p) && !simulate) {
+		const char *opt = p->given & RL_WG_SEED ? "--seed" : p->max_steps ? "--max-steps" : NULL;
+		if (opt) {
+			snprintf(why, len, "%s applies to a scheduled run: add --schedule random or pct", opt);
+			return RL_EINVAL;
+		}
+		if (p->trace && !p->detect) {
+			snprintf(why, len, "--trace needs --detect hb or --schedule random|pct");
+			return RL_EINVAL;
+		}
+	}
+	bool pct = p->schedule == RL_PROBE_SCHEDULE_PCT || (simulate && RL_WL_SIM_SCHEDULE == RL_PROBE_SCHEDULE_PCT);
+	if (p->pct_depth && !pct) {
+		snprintf(why, len, "--pct-depth applies to --%s pct", p->given & RL_WG_STRATEGY ? "strategy" : "schedule");
+		return RL_EINVAL;
+	}
+	if ((p->given & RL_WG_COMMAND_LINE) && p->pct_steps && !pct) {
+		snprintf(why, len, "--pct-steps applies to --schedule pct");
+		return RL_EINVAL;
+	}
 	if (p->threads && !(w->uses & RL_WP_THREADS)) {
 		snprintf(why, len, "%s runs a fixed set of threads; --threads does not apply", w->name);
 		return RL_EINVAL;
@@ -399,7 +294,7 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 		snprintf(why, len, "--check must be report, abort or off");
 		return RL_EINVAL;
 	}
-	if ((unsigned)p->schedule > RL_WL_SCHED_PCT) {
+	if ((unsigned)p->schedule > RL_PROBE_SCHEDULE_PCT) {
 		snprintf(why, len, "--schedule must be os, random or pct");
 		return RL_EINVAL;
 	}
@@ -407,12 +302,6 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 		snprintf(why, len, "%s %s: racelab's scheduler does not apply (try --detect hb alone)", w->name,
 			 w->flags & RL_WF_ISOLATE ? "ends its process on purpose"
 						  : "measures time or memory, or waits on condition variables");
-		return RL_EINVAL;
-	}
-	if (p->pct_depth && p->schedule != RL_WL_SCHED_PCT &&
-	    !(p->schedule == RL_WL_SCHED_DEFAULT && RL_WL_SIM_SCHEDULE == RL_WL_SCHED_PCT &&
-	      (w->flags & RL_WF_SIMULATE))) {
-		snprintf(why, len, "--pct-depth applies to --schedule pct");
 		return RL_EINVAL;
 	}
 	if (p->pct_depth > 64) {
@@ -495,7 +384,61 @@ static enum rl_verdict decide(const struct rl_workload_result *r)
 
 /* ---- running ------------------------------------------------------------- */
 
-/* Reports go into the result (under check.c's report lock: one at a time). */
+/* ---- the verdict channel --------------------------------------------------
+ *
+ * An isolated child says how it is about to end on a pipe of fixed-size
+ * records, before it ends: the parent reads them once the child is gone and
+ * classifies the end from them, not from the child's stderr. An owner-check
+ * abort is announced by the sink, which check.c calls before it aborts. A
+ * record is far below PIPE_BUF, so its write(2) is atomic, and write(2) is
+ * safe wherever the child is (the sink runs under check.c's report lock).
+ */
+enum verdict_what {
+	VERDICT_CHECK_ABORT = 1, /* an owner check is about to abort the child: .kind */
+};
+
+struct verdict_rec {
+	uint32_t what; /* enum verdict_what */
+	uint32_t kind; /* VERDICT_CHECK_ABORT: the rl_check_kind reported */
+};
+
+/* The child's write end of the verdict pipe; -1 in the parent and in-process runs. */
+static int verdict_fd = -1;
+
+static void verdict_send(enum verdict_what what, uint32_t kind)
+{
+	struct verdict_rec rec = {.what = what, .kind = kind};
+	if (verdict_fd >= 0) {
+		while (write(verdict_fd, &rec, sizeof rec) < 0 && errno == EINTR)
+			;
+	}
+}
+
+/* What the child's records said. */
+struct verdict {
+	bool check_abort;
+	enum rl_check_kind kind;
+};
+
+/* Read the records of a child that is gone (its write ends are closed). */
+static struct verdict verdict_read(int fd)
+{
+	struct verdict v = {0};
+	struct verdict_rec rec;
+	ssize_t n;
+	while ((n = read(fd, &rec, sizeof rec)) == (ssize_t)sizeof rec || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		if (rec.what == VERDICT_CHECK_ABORT && !v.check_abort && rec.kind < RL_CHECK_NKINDS) {
+			v.check_abort = true;
+			v.kind = (enum rl_check_kind)rec.kind;
+		}
+	}
+	return v;
+}
+
+/* Reports go into the result (under check.c's report lock: one at a time). In
+ * abort mode the report ends the process right after: say so first. */
 static void sink(const struct rl_check_report *rep, void *ctx)
 {
 	struct rl_workload_result *r = ctx;
@@ -504,6 +447,14 @@ static void sink(const struct rl_check_report *rep, void *ctx)
 	if (rep->kind == RL_CHECK_USE_AFTER_FREE && r->live_at_free == UINT64_MAX && rep->live != SIZE_MAX)
 		r->live_at_free = rep->live;
 	rl__wl_message(r, rep->message);
+	if (rl_check_mode() == RL_CHECK_ABORT && verdict_fd >= 0) {
+		/* One announcement is all the parent needs; later reports racing
+		 * with the abort skip the write. verdict_fd is set before the
+		 * workload spawns anything and changed only here, under check.c's
+		 * report lock. */
+		verdict_send(VERDICT_CHECK_ABORT, (uint32_t)rep->kind);
+		verdict_fd = -1;
+	}
 }
 
 struct main_arg {
@@ -513,11 +464,6 @@ struct main_arg {
 	int status;
 };
 
-static rl_probe_schedule probe_schedule(enum rl_wl_schedule s)
-{
-	return s == RL_WL_SCHED_RANDOM ? RL_SCHEDULE_RANDOM : s == RL_WL_SCHED_PCT ? RL_SCHEDULE_PCT : RL_SCHEDULE_NONE;
-}
-
 static void *workload_main(void *arg)
 {
 	struct main_arg *a = arg;
@@ -526,7 +472,7 @@ static void *workload_main(void *arg)
 	if (sim) {
 		rl_probe_config cfg = {
 			.detect = p->detect,
-			.schedule = probe_schedule(p->schedule),
+			.schedule = p->schedule,
 			.seed = p->seed,
 			.pct_depth = p->pct_depth,
 			.pct_steps = p->pct_steps,
@@ -643,10 +589,16 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (shared == MAP_FAILED)
 		return rl__wl_fail(r, RL_ENOMEM, "cannot map the shared result: %s", strerror(errno));
 	*shared = *r;
-	int fds[2];
-	if (pipe(fds) != 0) {
+	/* fds: the child's stderr; vfds: its verdict records. */
+	int fds[2] = {-1, -1}, vfds[2] = {-1, -1};
+	if (pipe(fds) != 0 || pipe(vfds) != 0) {
+		int err = errno;
+		for (int k = 0; k < 2; k++) {
+			if (fds[k] >= 0)
+				close(fds[k]);
+		}
 		munmap(shared, sizeof *shared);
-		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(errno));
+		return rl__wl_fail(r, RL_EAGAIN, "cannot create a pipe: %s", strerror(err));
 	}
 	fflush(stdout);
 	fflush(stderr);
@@ -654,6 +606,8 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
+		close(vfds[0]);
+		close(vfds[1]);
 		munmap(shared, sizeof *shared);
 		return rl__wl_fail(r, RL_EAGAIN, "cannot fork: %s", strerror(errno));
 	}
@@ -662,8 +616,10 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 		struct rlimit no_core = {0, 0};
 		setrlimit(RLIMIT_CORE, &no_core);
 		close(fds[0]);
+		close(vfds[0]);
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[1]);
+		verdict_fd = vfds[1];
 		run_here(w, p, shared, false);
 		fflush(stderr);
 		fflush(stdout);
@@ -671,11 +627,14 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 		exit(0);
 	}
 	close(fds[1]);
+	close(vfds[1]);
 	drain(fds[0], r->captured, sizeof r->captured, p->capture_stderr ? -1 : STDERR_FILENO);
 	close(fds[0]);
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	struct verdict v = verdict_read(vfds[0]);
+	close(vfds[0]);
 	char captured[RL_WL_STDERR];
 	memcpy(captured, r->captured, sizeof captured);
 	*r = *shared;
@@ -688,15 +647,13 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	if (WIFSIGNALED(status)) {
 		r->child_signal = WTERMSIG(status);
 		/* An owner-check abort (--check abort) is the violation, not a crash. */
-		if (has(captured, "racelab: fatal: ") &&
-		    (has(captured, "cannot be sent between threads") || has(captured, "cannot be shared between threads")))
+		if (v.check_abort) {
 			r->child_signal = 0;
+			if (!r->reports[v.kind])
+				r->reports[v.kind] = 1;
+		}
 		if (r->overflowed)
 			r->child_signal = 0;
-		if (r->reports[RL_CHECK_SEND] == 0 && has(captured, "cannot be sent between threads"))
-			r->reports[RL_CHECK_SEND] = 1;
-		if (r->reports[RL_CHECK_SYNC] == 0 && has(captured, "cannot be shared between threads"))
-			r->reports[RL_CHECK_SYNC] = 1;
 		if (r->child_signal) {
 			rl__wl_note(r, "the run died of signal %d (%s)", r->child_signal, strsignal(r->child_signal));
 		}
@@ -741,7 +698,7 @@ int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_pa
 	uint64_t prev_steps = p->pct_steps;
 	for (uint64_t k = 0; k < schedules && !rl_workload_stopping(); k++) {
 		q.seed = p->seed + k;
-		q.pct_steps = q.schedule == RL_WL_SCHED_PCT ? prev_steps : 0;
+		q.pct_steps = q.schedule == RL_PROBE_SCHEDULE_PCT ? prev_steps : 0;
 		int err = rl_workload_run(w, &q, r);
 		st->ran++;
 		if (err)

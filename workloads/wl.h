@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <racelab/arc.h>
 #include <racelab/hooks.h>
 #include <racelab/probe.h>
 #include <racelab/thread.h>
@@ -45,6 +46,20 @@ typedef void rl__wl_body(void *ctx, unsigned index);
  * Return: RL_OK or the spawn error.
  */
 int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, struct rl_workload_result *r);
+
+/*
+ * The handles of a team of @n workers sharing the Arc @a, each a clone made
+ * here, on the spawning thread (`let a = arc.clone(); thread::spawn(move ||
+ * ...)`), into *@mine, and @ncounts per-worker count arrays (zeroed) into
+ * *@counts[k]. Return: RL_OK; on failure (@a NULL because its allocation
+ * failed, or out of memory) nothing is left, @a is dropped and RL_ENOMEM is
+ * reported in @r.
+ */
+int rl__wl_arc_team_new(rl_arc *a, unsigned n, rl_arc ***mine, uint64_t **counts[], unsigned ncounts,
+			struct rl_workload_result *r);
+/* Free what rl__wl_arc_team_new() made; drop the handles too when no worker
+ * ran (a failed team start: the workers never took theirs). */
+void rl__wl_arc_team_free(rl_arc **mine, unsigned n, bool workers_ran, uint64_t **counts[], unsigned ncounts);
 
 /* @bytes for people, rounded: "4.0 MiB", "24 KiB". */
 const char *rl__wl_size(size_t bytes, char *buf, size_t len);

@@ -24,28 +24,12 @@ struct arc_ctx {
 static int arc_ctx_init(struct arc_ctx *c, rl_arc *a, unsigned n, uint64_t iters, struct rl_workload_result *r)
 {
 	*c = (struct arc_ctx){.iters = iters};
-	c->mine = calloc(n, sizeof *c->mine);
-	c->done = calloc(n, sizeof *c->done);
-	if (!a || !c->mine || !c->done) {
-		free(c->mine);
-		free(c->done);
-		if (a)
-			rl_arc_drop(a);
-		return rl__wl_fail(r, RL_ENOMEM, "out of memory");
-	}
-	for (unsigned i = 0; i < n; i++)
-		c->mine[i] = rl_arc_clone(a);
-	return RL_OK;
+	return rl__wl_arc_team_new(a, n, &c->mine, (uint64_t **[]){&c->done}, 1, r);
 }
 
-/* After a failed team start, no worker ran: drop the handles they would have. */
 static void arc_ctx_fini(struct arc_ctx *c, unsigned n, bool workers_ran)
 {
-	if (!workers_ran)
-		for (unsigned i = 0; i < n; i++)
-			rl_arc_drop(c->mine[i]);
-	free(c->mine);
-	free(c->done);
+	rl__wl_arc_team_free(c->mine, n, workers_ran, (uint64_t **[]){&c->done}, 1);
 }
 
 static uint64_t total(const struct arc_ctx *c, unsigned n)

@@ -31,36 +31,17 @@ struct mx_ctx {
 	atomic_int panicking; /* worker-1 holds the lock and is about to panic */
 };
 
+#define MX_COUNTS(c) (uint64_t **[]){&(c)->done, &(c)->poisoned, &(c)->late}, 3
+
 static int mx_init(struct mx_ctx *c, rl_arc *a, unsigned n, uint64_t iters, struct rl_workload_result *r)
 {
 	*c = (struct mx_ctx){.iters = iters};
-	c->mine = calloc(n, sizeof *c->mine);
-	c->done = calloc(n, sizeof *c->done);
-	c->poisoned = calloc(n, sizeof *c->poisoned);
-	c->late = calloc(n, sizeof *c->late);
-	if (!a || !c->mine || !c->done || !c->poisoned || !c->late) {
-		free(c->mine);
-		free(c->done);
-		free(c->poisoned);
-		free(c->late);
-		if (a)
-			rl_arc_drop(a);
-		return rl__wl_fail(r, RL_ENOMEM, "out of memory");
-	}
-	for (unsigned i = 0; i < n; i++)
-		c->mine[i] = rl_arc_clone(a);
-	return RL_OK;
+	return rl__wl_arc_team_new(a, n, &c->mine, MX_COUNTS(c), r);
 }
 
 static void mx_fini(struct mx_ctx *c, unsigned n, bool workers_ran)
 {
-	if (!workers_ran)
-		for (unsigned i = 0; i < n; i++)
-			rl_arc_drop(c->mine[i]);
-	free(c->mine);
-	free(c->done);
-	free(c->poisoned);
-	free(c->late);
+	rl__wl_arc_team_free(c->mine, n, workers_ran, MX_COUNTS(c));
 }
 
 static const char VALUE[] = "Mutex<i64> value";

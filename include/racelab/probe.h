@@ -330,11 +330,24 @@ const char *rl_probe_site_set(const char *site);
 
 /* ---- attaching ------------------------------------------------------------ */
 
+/*
+ * Who interleaves the probed threads: the one schedule enum, from the command
+ * line's --schedule through the workload runner (rl_workload_params) to the
+ * scheduler (rl_probe_config).
+ */
 typedef enum rl_probe_schedule {
-	RL_SCHEDULE_NONE = 0, /* threads run in parallel, as the OS schedules them */
-	RL_SCHEDULE_RANDOM,   /* one at a time; a uniformly random runnable thread at each point */
-	RL_SCHEDULE_PCT,      /* one at a time; PCT: random priorities, depth-1 change points */
+	RL_PROBE_SCHEDULE_DEFAULT = 0, /* rl_probe_attach(): no scheduler (the OS); a workload
+	                                * run: the workload's own default (the OS, or the
+	                                * scheduler for RL_WF_SIMULATE workloads) */
+	RL_PROBE_SCHEDULE_OS,          /* threads run in parallel, as the OS schedules them */
+	RL_PROBE_SCHEDULE_RANDOM,      /* one at a time; a uniformly random runnable thread at each point */
+	RL_PROBE_SCHEDULE_PCT,         /* one at a time; PCT: random priorities, depth-1 change points */
 } rl_probe_schedule;
+
+/* The former names (probe configs): zero is still "no scheduler". */
+#define RL_SCHEDULE_NONE RL_PROBE_SCHEDULE_DEFAULT
+#define RL_SCHEDULE_RANDOM RL_PROBE_SCHEDULE_RANDOM
+#define RL_SCHEDULE_PCT RL_PROBE_SCHEDULE_PCT
 
 typedef struct rl_probe_report rl_probe_report;
 typedef void rl_probe_sink(const rl_probe_report *r, void *ctx);
@@ -342,7 +355,8 @@ typedef void rl_probe_sink(const rl_probe_report *r, void *ctx);
 /**
  * struct rl_probe_config - what rl_probe_attach() turns on. Zero = default/off.
  * @detect:      run the happens-before detector.
- * @schedule:    serialise probed threads with this strategy.
+ * @schedule:    serialise probed threads with RL_PROBE_SCHEDULE_RANDOM or _PCT;
+ *               RL_PROBE_SCHEDULE_DEFAULT and _OS: no scheduler.
  * @seed:        the scheduler's PRNG seed (same seed, same binary, same
  *               workload: same interleaving, byte for byte).
  * @pct_depth:   PCT bug depth d (>= 1; 0 = 3): d - 1 priority change points.

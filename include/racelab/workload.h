@@ -97,22 +97,35 @@ enum {
 	                           * RL_WL_SIM_SEED) with the detector on */
 };
 
-/* Who interleaves the threads of a run (--schedule). */
-enum rl_wl_schedule {
-	RL_WL_SCHED_DEFAULT = 0, /* the OS; for RL_WF_SIMULATE workloads the scheduler */
-	RL_WL_SCHED_OS,          /* threads run in parallel, as the OS schedules them */
-	RL_WL_SCHED_RANDOM,      /* racelab's scheduler, one thread at a time, random */
-	RL_WL_SCHED_PCT,         /* racelab's scheduler, PCT priorities */
+/* Who interleaves the threads of a run (--schedule): probe.h's rl_probe_schedule.
+ * The former names stay as aliases. */
+#define rl_wl_schedule rl_probe_schedule
+#define RL_WL_SCHED_DEFAULT RL_PROBE_SCHEDULE_DEFAULT
+#define RL_WL_SCHED_OS RL_PROBE_SCHEDULE_OS
+#define RL_WL_SCHED_RANDOM RL_PROBE_SCHEDULE_RANDOM
+#define RL_WL_SCHED_PCT RL_PROBE_SCHEDULE_PCT
+
+/* rl_workload_params.given: what a command line set, so that its omissions
+ * resolve as a command line's do. A library call leaves it 0. */
+enum {
+	RL_WG_COMMAND_LINE = 1u << 0, /* the parameters come from a command line: --seed,
+	                               * --max-steps and --trace must apply to the run, and a
+	                               * scheduled run without --seed gets a fresh seed */
+	RL_WG_SEED = 1u << 1,         /* --seed was given */
+	RL_WG_DETECT = 1u << 2,       /* --detect was given: an RL_WF_SIMULATE workload with
+	                               * --detect off runs under its scheduler alone */
+	RL_WG_STRATEGY = 1u << 3,     /* the schedule came from explore's --strategy (the
+	                               * messages name that option) */
 };
 
 /* The default run of an RL_WF_SIMULATE workload. */
-#define RL_WL_SIM_SCHEDULE RL_WL_SCHED_RANDOM
+#define RL_WL_SIM_SCHEDULE RL_PROBE_SCHEDULE_RANDOM
 #define RL_WL_SIM_SEED 1
 /* Scheduling points after which a run stops being serialised (livelock guard). */
 #define RL_WL_MAX_STEPS 2000000
 
 /* "default", "os", "random", "pct". */
-const char *rl_wl_schedule_name(enum rl_wl_schedule s);
+const char *rl_wl_schedule_name(rl_probe_schedule s);
 
 struct rl_workload_params {
 	uint64_t threads;        /* 0: the workload's default */
@@ -123,13 +136,14 @@ struct rl_workload_params {
 	bool capture_stderr;     /* keep the run's stderr in the result instead of printing it */
 	/* Simulation (all zero: a plain run). */
 	bool detect;             /* --detect hb: racelab's happens-before detector */
-	enum rl_wl_schedule schedule; /* --schedule */
+	rl_probe_schedule schedule; /* --schedule */
 	uint64_t seed;           /* the scheduler's seed (--seed) */
 	unsigned pct_depth;      /* PCT's bug depth d (--pct-depth); 0: 3 */
 	uint64_t pct_steps;      /* PCT's k, the expected scheduling points of a run; 0: 1000 */
 	uint64_t max_steps;      /* 0: RL_WL_MAX_STEPS */
 	bool trace;              /* record the interleaving: rl_probe_trace_*() after the run
 	                          * (in-process runs only; not in a forked child) */
+	unsigned given;          /* RL_WG_*: what a command line set; 0 for a library call */
 };
 
 #define RL_WL_TEXT 192
@@ -152,7 +166,7 @@ struct rl_measure {
 struct rl_sim_result {
 	bool on;                 /* a probe session watched the run */
 	bool detect;             /* the happens-before detector ran */
-	enum rl_wl_schedule schedule; /* RL_WL_SCHED_OS, _RANDOM or _PCT (resolved) */
+	rl_probe_schedule schedule; /* RL_PROBE_SCHEDULE_OS, _RANDOM or _PCT (resolved) */
 	uint64_t seed;
 	unsigned pct_depth;      /* resolved (3 by default) */
 	uint64_t pct_steps;
@@ -247,9 +261,15 @@ size_t rl_workload_max_stack(void);
 size_t rl_workload_min_stack(void);
 
 /**
- * rl_workload_check_params() - validate @p for @w before running.
+ * rl_workload_check_params() - validate @p for @w before running: the one
+ * check of a run's parameters (rl_workload_run() makes it too).
  * @why: receives one line saying what is wrong (no newline).
  *
+ * The options must apply to @w (threads, iterations, stack), be in range,
+ * and fit the schedule: the scheduler not for workloads that measure time or
+ * end their process, --pct-depth only with PCT, the detector's thread limit.
+ * With RL_WG_COMMAND_LINE in @p->given, --seed, --max-steps and --trace must
+ * apply to the run as well.
  * Return: RL_OK, or RL_EINVAL with @why filled.
  */
 int rl_workload_check_params(const struct rl_workload *w, const struct rl_workload_params *p,
@@ -302,9 +322,12 @@ int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_pa
  * rl_workload_resolve() - the parameters a run of @w with @p really uses.
  * @out: @p with defaults filled in: threads, iterations (sim_iters when probes
  *       are on), the schedule (RL_WF_SIMULATE workloads: RL_WL_SIM_SCHEDULE,
- *       seed RL_WL_SIM_SEED and the detector, unless a schedule was given),
- *       PCT depth and max_steps. rl_workload_run() runs exactly these, so a
- *       command line built from @out replays the run.
+ *       seed RL_WL_SIM_SEED and the detector, unless a schedule was given or
+ *       a command line said --detect off), PCT depth and max_steps; for a
+ *       command line's scheduled run without --seed, a fresh seed (from the
+ *       clock: each call picks another). rl_workload_run() resolves once and
+ *       runs exactly these, so a command line built from the result (r->sim)
+ *       replays the run.
  */
 void rl_workload_resolve(const struct rl_workload *w, const struct rl_workload_params *p,
 			 struct rl_workload_params *out);

@@ -1,13 +1,18 @@
 /* test_workload.c — the catalog, verdicts, parameter checks and the runner. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include <racelab/rc.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 #include <racelab/workload.h>
@@ -303,8 +308,75 @@ static void test_check_abort_still_gives_the_verdict(void **state)
 	assert_true(result.isolated);
 	assert_int_equal(result.verdict, RL_VERDICT_SYNC);
 	assert_non_null(strstr(result.captured, "racelab: fatal: "));
+	assert_int_equal(result.child_signal, 0);
+	assert_true(result.reports[RL_CHECK_SYNC] >= 1);
+}
+
+/* An Rc cloned on a thread that does not own it, with the child's stderr
+ * gone first: the owner-check abort must still be classified from the
+ * verdict channel, not from the message text. */
+static void *clone_elsewhere(void *arg)
+{
+	rl_rc_drop(rl_rc_clone(arg));
+	return NULL;
+}
+
+static int silent_send_violation(const struct rl_workload_params *p, struct rl_workload_result *r)
+{
+	(void)p;
+	int devnull = open("/dev/null", O_WRONLY);
+	if (devnull < 0 || dup2(devnull, STDERR_FILENO) < 0)
+		return RL_ENOMEM;
+	close(devnull);
+	rl_rc *rc = rl_rc_new(sizeof(int), NULL);
+	rl_thread *t;
+	if (!rc || rl_thread_spawn(&t, clone_elsewhere, rc, NULL) != RL_OK)
+		return RL_ENOMEM;
+	rl_thread_join(t, NULL); /* not reached: the clone aborts the child */
+	rl_rc_drop(rc);
+	return RL_OK;
+}
+
+static void test_check_abort_is_classified_without_its_message(void **state)
+{
+	(void)state;
+	const struct rl_workload w = {.name = "silent-send", .expected = RL_VERDICT_SEND, .flags = RL_WF_RACY,
+				      .run = silent_send_violation};
+	struct rl_workload_params p = {.check = RL_CHECK_ABORT, .capture_stderr = true};
+	assert_int_equal(rl_workload_run(&w, &p, &result), RL_OK);
+	assert_true(result.isolated);
+	assert_null(strstr(result.captured, "cannot be sent"));
+	assert_int_equal(result.child_signal, 0);
+	assert_true(result.reports[RL_CHECK_SEND] >= 1);
+	assert_int_equal(result.verdict, RL_VERDICT_SEND);
 }
 #endif
+
+/* A child that prints an owner check's words and then aborts on its own is a
+ * crash: the message text is not the protocol. */
+static int fake_check_abort(const struct rl_workload_params *p, struct rl_workload_result *r)
+{
+	(void)p;
+	(void)r;
+	fputs("racelab: fatal: Rc<T> cannot be sent between threads safely (Send): rl_rc_clone on 'worker-1', "
+	      "owned by 'main' (sync/check.c:1)\n", stderr);
+	fflush(stderr);
+	abort();
+}
+
+static void test_an_abort_after_the_check_message_text_is_a_crash(void **state)
+{
+	(void)state;
+	const struct rl_workload w = {.name = "fake-abort", .expected = RL_VERDICT_PANIC, .flags = RL_WF_ISOLATE,
+				      .run = fake_check_abort};
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .capture_stderr = true};
+	assert_int_equal(rl_workload_run(&w, &p, &result), RL_OK);
+	assert_true(result.isolated);
+	assert_non_null(strstr(result.captured, "cannot be sent between threads"));
+	assert_int_equal(result.child_signal, SIGABRT);
+	assert_int_equal(result.reports[RL_CHECK_SEND], 0);
+	assert_int_equal(result.verdict, RL_VERDICT_PANIC);
+}
 
 int main(void)
 {
@@ -332,7 +404,9 @@ int main(void)
 		cmocka_unit_test(test_arc_cell_is_flagged_as_a_sync_violation),
 		cmocka_unit_test(test_check_off_silences_the_owner_checks),
 		cmocka_unit_test(test_check_abort_still_gives_the_verdict),
+		cmocka_unit_test(test_check_abort_is_classified_without_its_message),
 #endif
+		cmocka_unit_test(test_an_abort_after_the_check_message_text_is_a_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
