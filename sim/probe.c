@@ -1,8 +1,10 @@
-/* probe.c — the probe layer: sessions, probed threads, events, results.
+/* probe.c — the probe layer: probed threads and their events.
  *
- * Owns: the session (rl_probe_attach/detach), the record of every probed
- * thread, the detector lock, object numbering, the trace and the reports. It
- * routes each event to the detector (detect.c) and the scheduler (sched.c).
+ * Owns: the record of every probed thread, the event entry points
+ * (rl__probe_enter/exit, rl__probe) and the lock-free paths. It routes each
+ * event to the detector (detect.c) and the scheduler (sched.c), which call
+ * down into results.c and trace.c, never back here. Sessions (attach, detach,
+ * stats) are session.c's; the state both share is probe_internal.h's.
  *
  * Locking: the detector lock rl__sim_lock (dlock.h) protects the detector, the thread
  * registry, object numbers, the trace and the reports. rl__probe_enter() takes
@@ -59,10 +61,10 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
-#include "core/sim_hooks.h"
 #include "detect.h"
 #include "dlock.h"
 #include "results.h"
+#include "probe_internal.h"
 #include "scheduler.h"
 
 
@@ -71,82 +73,21 @@
 #define PRIV_FAST 0x4u  /* a lock-free event (see "Lock-free paths") */
 #define PRIV_PLAIN 0x8u /* a plain access in a detector-only session: the lock, the detector, nothing else */
 
-#define SCACHE_N 8 /* mutex clocks cached per thread */
-
-/* A cached mutex clock: valid while the detector's sync_gen is @gen. */
-struct scache {
-	const void *addr;
-	struct rl__vc *vc;
-	uint64_t gen;
-};
-
-#define NAME_LEN 32
-
-/* A probed thread. */
-struct pthr {
-	unsigned tid;
-	char name[NAME_LEN];
-	const void *handle;  /* the rl_thread announced by SPAWN; NULL for T0 and foreign threads */
-	bool started, exited;
-	bool foreign;        /* registered by its first probe, not by SPAWN/START */
-	bool has_det;        /* tid < RL_PROBE_MAX_THREADS and the detector is on */
-	bool fast;           /* has_det in a session with the lock-free paths (sess.fast) */
-	struct rl__det_thr det;
-	struct rl__sched_thr sch;
-	/* The lock-free paths. hot: the thread's rl__probe_hot_tls while it can
-	 * use the atomic one (from its START, or attach for T0, to its EXIT),
-	 * else NULL: a foreign thread may end without an EXIT, so its
-	 * thread-locals are never read from here. It counts its lock-free
-	 * (mutex) events in nfast instead. */
-	struct rl__probe_hot *hot;
-	_Atomic uint64_t nfast;
-	struct scache sc[SCACHE_N];
-};
-
-/* The lock word (rl__sim_lock), which waiters poll, the event counter, which
- * its holder writes, and the read-mostly fields each have a cache line:
- * neither polling nor reading the configuration takes a line from the holder
- * in the middle of an event. */
-_Alignas(RL_CACHE_LINE) struct rl__dlock rl__sim_lock;
-
-/* The session: what rl_probe_attach() set up, the probed threads, the engines. */
-static struct probe_session {
-	_Alignas(64) uint64_t events;
-	uint64_t lockfree;        /* lock-free events of threads that stopped probing */
-	_Alignas(64) _Atomic bool attached;
-	bool fast;                /* the lock-free paths are on: detector only, no scheduler, no trace */
-	bool membarrier;          /* publish_guard() fences every thread with membarrier(2) */
-	rl_probe_config cfg;
-	struct rl__det *det;
-	const _Atomic uint64_t *sync_gen; /* rl__det_sync_gen(det) */
-	struct rl__sched *sched;
-	struct pthr **thr;        /* by tid */
-	unsigned nthr, capthr;
-	bool thread_limit;
-	/* Results: kept after detach until the next attach or reset. */
-	rl_probe_stats stats;
-	char (*names)[NAME_LEN];
-	unsigned nnames;
-} sess;
-
 /* probe.h's lock-free atomic path. The session number is bumped by attach and
  * detach, so stale thread-locals never match. The flags are read on every
  * lock-free atomic op and written once per location that gets a release
  * clock: their own cache lines. */
 RL__THREAD_LOCAL struct rl__probe_hot rl__probe_hot_tls __attribute__((tls_model("initial-exec")));
 _Alignas(64) _Atomic uint64_t rl__probe_session;
+
+/* The lock word (rl__sim_lock), which waiters poll, the event counter, which
+ * its holder writes, and the read-mostly fields each have a cache line:
+ * neither polling nor reading the configuration takes a line from the holder
+ * in the middle of an event. */
+_Alignas(RL_CACHE_LINE) struct rl__dlock rl__sim_lock;
+struct probe_session rl__sess;
+RL__THREAD_LOCAL struct probe_tls rl__ptls;
 _Alignas(64) _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
-
-static RL__THREAD_LOCAL struct {
-	uint64_t session;
-	struct pthr *t;
-	const char *site;
-} tls;
-
-#define PTHR_OF_SCH(s) ((struct pthr *)((char *)(s) - offsetof(struct pthr, sch)))
-
-static inline void lock(void) { rl__dlock_lock(&rl__sim_lock); }
-static inline void unlock(void) { rl__dlock_unlock(&rl__sim_lock); }
 
 static bool is_blocking(unsigned op)
 {
@@ -161,39 +102,39 @@ static bool is_sched_point(unsigned op)
 
 /* ---- threads ---- */
 
-static struct pthr *new_thread(const void *handle, const char *name, struct pthr *parent)
+struct pthr *rl__probe_new_thread(const void *handle, const char *name, struct pthr *parent)
 {
-	if (sess.nthr == sess.capthr) {
-		unsigned ncap = sess.capthr ? sess.capthr * 2 : 16;
-		struct pthr **t = realloc(sess.thr, ncap * sizeof(*t));
+	if (rl__sess.nthr == rl__sess.capthr) {
+		unsigned ncap = rl__sess.capthr ? rl__sess.capthr * 2 : 16;
+		struct pthr **t = realloc(rl__sess.thr, ncap * sizeof(*t));
 		if (!t)
 			RL_FATAL("out of memory registering a thread");
-		sess.thr = t;
-		sess.capthr = ncap;
+		rl__sess.thr = t;
+		rl__sess.capthr = ncap;
 	}
 	struct pthr *t = calloc(1, sizeof(*t));
 	if (!t)
 		RL_FATAL("out of memory registering a thread");
-	t->tid = sess.nthr;
+	t->tid = rl__sess.nthr;
 	t->handle = handle;
 	if (name && *name)
 		snprintf(t->name, sizeof(t->name), "%s", name);
 	else
 		snprintf(t->name, sizeof(t->name), "thread-%u", t->tid);
-	if (sess.det) {
+	if (rl__sess.det) {
 		if (t->tid < RL_PROBE_MAX_THREADS) {
 			t->has_det = true;
-			t->fast = sess.fast;
-			rl__det_thread_init(sess.det, &t->det, t->tid, t->name,
+			t->fast = rl__sess.fast;
+			rl__det_thread_init(rl__sess.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
 		} else {
-			sess.thread_limit = true;
+			rl__sess.thread_limit = true;
 		}
 	}
 	t->sch.tid = t->tid;
 	t->sch.name = t->name;
 	t->sch.handle = handle;
-	sess.thr[sess.nthr++] = t;
+	rl__sess.thr[rl__sess.nthr++] = t;
 	return t;
 }
 
@@ -202,49 +143,49 @@ static struct pthr *thread_by_handle(const void *handle, bool unstarted)
 {
 	if (!handle)
 		return NULL;
-	for (unsigned i = sess.nthr; i-- > 0;)
-		if (sess.thr[i]->handle == handle && !(unstarted && sess.thr[i]->started))
-			return sess.thr[i];
+	for (unsigned i = rl__sess.nthr; i-- > 0;)
+		if (rl__sess.thr[i]->handle == handle && !(unstarted && rl__sess.thr[i]->started))
+			return rl__sess.thr[i];
 	return NULL;
 }
 
 static struct pthr *register_foreign(uint64_t session)
 {
 	lock();
-	if (sess.sched) {
+	if (rl__sess.sched) {
 		unlock();
 		RL_FATAL("probe on thread '%s', which the deterministic scheduler did not start (spawn probed "
 		      "threads with rl_thread_spawn while attached)",
 		      rl_thread_name());
 	}
-	struct pthr *t = new_thread(NULL, rl_thread_name(), NULL);
+	struct pthr *t = rl__probe_new_thread(NULL, rl_thread_name(), NULL);
 	t->foreign = t->started = true;
 	unlock();
-	tls.session = session;
-	tls.t = t;
+	rl__ptls.session = session;
+	rl__ptls.t = t;
 	return t;
 }
 
 /* Give @t (the calling thread) the lock-free paths, if the session has them. Lock held. */
-static void hot_attach(struct pthr *t, uint64_t session)
+void rl__probe_hot_attach(struct pthr *t, uint64_t session)
 {
-	if (!sess.fast || !t->has_det)
+	if (!rl__sess.fast || !t->has_det)
 		return;
 	struct rl__probe_hot *h = &rl__probe_hot_tls;
 	atomic_store_explicit(&h->inflight, NULL, memory_order_relaxed);
 	atomic_store_explicit(&h->nfast, 0, memory_order_relaxed);
 	h->atomics = true;
-	h->membarrier = sess.membarrier;
+	h->membarrier = rl__sess.membarrier;
 	h->session = session;
 	t->hot = h;
 }
 
-/* @t (the calling thread) stops using them: its count joins sess.lockfree. Lock held. */
-static void hot_detach(struct pthr *t)
+/* @t (the calling thread) stops using them: its count joins rl__sess.lockfree. Lock held. */
+void rl__probe_hot_detach(struct pthr *t)
 {
 	if (!t->hot)
 		return;
-	sess.lockfree += atomic_load_explicit(&t->hot->nfast, memory_order_relaxed);
+	rl__sess.lockfree += atomic_load_explicit(&t->hot->nfast, memory_order_relaxed);
 	t->hot->atomics = false;
 	t->hot = NULL;
 }
@@ -252,35 +193,35 @@ static void hot_detach(struct pthr *t)
 static inline struct pthr *self(void)
 {
 	uint64_t s = atomic_load_explicit(&rl__probe_session, memory_order_relaxed);
-	if (RL_LIKELY(tls.session == s))
-		return tls.t;
+	if (RL_LIKELY(rl__ptls.session == s))
+		return rl__ptls.t;
 	return register_foreign(s);
 }
 
 /* ---- trace ---- */
 
 /* Events handled without the detector lock so far. Lock held. */
-static uint64_t lockfree_now(void)
+uint64_t rl__probe_lockfree_now(void)
 {
-	uint64_t n = sess.lockfree;
-	if (sess.fast)
-		for (unsigned i = 0; i < sess.nthr; i++) {
-			n += atomic_load_explicit(&sess.thr[i]->nfast, memory_order_relaxed);
-			if (sess.thr[i]->hot)
-				n += atomic_load_explicit(&sess.thr[i]->hot->nfast, memory_order_relaxed);
+	uint64_t n = rl__sess.lockfree;
+	if (rl__sess.fast)
+		for (unsigned i = 0; i < rl__sess.nthr; i++) {
+			n += atomic_load_explicit(&rl__sess.thr[i]->nfast, memory_order_relaxed);
+			if (rl__sess.thr[i]->hot)
+				n += atomic_load_explicit(&rl__sess.thr[i]->hot->nfast, memory_order_relaxed);
 		}
 	return n;
 }
 
 /* Events so far: those counted under the lock and the lock-free ones. Lock held. */
-static uint64_t events_now(void)
+uint64_t rl__probe_events_now(void)
 {
-	return sess.events + lockfree_now();
+	return rl__sess.events + rl__probe_lockfree_now();
 }
 
-static uint64_t step_now(void)
+uint64_t rl__probe_step_now(void)
 {
-	return sess.sched ? rl__sched_steps(sess.sched) : events_now();
+	return rl__sess.sched ? rl__sched_steps(rl__sess.sched) : rl__probe_events_now();
 }
 
 static uint32_t ev_obj(const rl_probe_ev *ev)
@@ -296,31 +237,31 @@ static uint32_t ev_obj(const rl_probe_ev *ev)
 
 static void record(struct pthr *t, const rl_probe_ev *ev)
 {
-	sess.events++;
-	if (sess.det && t->has_det) {
+	rl__sess.events++;
+	if (rl__sess.det && t->has_det) {
 		if (ev->op == RL_PROBE_JOIN) {
 			struct pthr *c = thread_by_handle(ev->addr, false);
 			if (c && c->has_det)
-				rl__det_join(sess.det, &t->det, &c->det);
+				rl__det_join(rl__sess.det, &t->det, &c->det);
 		} else {
-			rl__det_event(sess.det, &t->det, ev, ev->site ? ev->site : tls.site);
+			rl__det_event(rl__sess.det, &t->det, ev, ev->site ? ev->site : rl__ptls.site);
 			/* After a release fence the thread's relaxed stores and RMWs
 			 * carry its clock: no more lock-free atomics for it. */
 			if (t->hot && t->det.has_frel)
 				t->hot->atomics = false;
 		}
 	}
-	if (sess.cfg.trace) {
+	if (rl__sess.cfg.trace) {
 		if (ev->op == RL_PROBE_ALLOC)
 			rl__obj_forget(ev->addr, ev->wval);
-		rl__trace_add(t->tid, ev, ev->op, ev_obj(ev), step_now());
+		rl__trace_add(t->tid, ev, ev->op, ev_obj(ev), rl__probe_step_now());
 		if (ev->op == RL_PROBE_FREE)
 			rl__obj_forget(ev->addr, ev->wval);
 	} else if (ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE) {
 		rl__obj_forget(ev->addr, ev->wval);
 	}
-	if (sess.sched)
-		rl__sched_after(sess.sched, &t->sch, ev);
+	if (rl__sess.sched)
+		rl__sched_after(rl__sess.sched, &t->sch, ev);
 }
 
 /* ---- the lock-free paths (see the top of this file) ---- */
@@ -336,7 +277,7 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
  * flag load comes after the flag store. Without MEMBARRIER_CMD_PRIVATE_EXPEDITED
  * both sides use a SeqCst fence. Return: whether membarrier(2) is in use.
  */
-static bool membarrier_setup(void)
+bool rl__probe_membarrier_setup(void)
 {
 	static int state; /* 0 unknown, 1 registered, -1 unavailable; first attach, under the lock */
 #ifdef RL_TSAN
@@ -362,10 +303,10 @@ static void publish_guard(const void *addr)
 	 * running thread between this store and the scan. Either way that
 	 * thread sees the flag, or this one sees its announcement. */
 	atomic_store_explicit(rl__probe_relflag_of(addr), 1, memory_order_seq_cst);
-	if (sess.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
+	if (rl__sess.membarrier && syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0)
 		RL_FATAL("membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed after registration");
-	for (unsigned i = 0; i < sess.nthr; i++) {
-		struct rl__probe_hot *h = sess.thr[i]->hot;
+	for (unsigned i = 0; i < rl__sess.nthr; i++) {
+		struct rl__probe_hot *h = rl__sess.thr[i]->hot;
 		/* SeqCst (the handshake above), and an acquire: pairs with the
 		 * release in rl__probe_fast_end() that ends the announcement, so
 		 * that op comes first in @addr's modification order. One memory
@@ -397,7 +338,7 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 		publishes = false;
 		break;
 	}
-	if (publishes && ev->addr && !rl__det_sync_clock(sess.det, ev->addr, false))
+	if (publishes && ev->addr && !rl__det_sync_clock(rl__sess.det, ev->addr, false))
 		publish_guard(ev->addr);
 }
 
@@ -405,10 +346,10 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 static __attribute__((noinline)) struct rl__vc *mutex_clock_miss(struct scache *c, const void *addr, bool create)
 {
 	lock();
-	if (create && !rl__det_sync_clock(sess.det, addr, false))
+	if (create && !rl__det_sync_clock(rl__sess.det, addr, false))
 		publish_guard(addr);
-	struct rl__vc *vc = rl__det_sync_clock(sess.det, addr, create);
-	uint64_t gen = atomic_load_explicit(sess.sync_gen, memory_order_relaxed);
+	struct rl__vc *vc = rl__det_sync_clock(rl__sess.det, addr, create);
+	uint64_t gen = atomic_load_explicit(rl__sess.sync_gen, memory_order_relaxed);
 	unlock();
 	if (vc) {
 		c->addr = addr;
@@ -423,7 +364,7 @@ static __attribute__((noinline)) struct rl__vc *mutex_clock_miss(struct scache *
 static inline struct rl__vc *mutex_clock(struct pthr *t, const void *addr, bool create)
 {
 	struct scache *c = &t->sc[((uintptr_t)addr >> 3) % SCACHE_N];
-	if (RL_LIKELY(c->addr == addr && c->vc && c->gen == atomic_load_explicit(sess.sync_gen, memory_order_relaxed)))
+	if (RL_LIKELY(c->addr == addr && c->vc && c->gen == atomic_load_explicit(rl__sess.sync_gen, memory_order_relaxed)))
 		return c->vc;
 	return mutex_clock_miss(c, addr, create);
 }
@@ -479,7 +420,7 @@ int rl__probe_enter(rl_probe_ev *ev)
 {
 	ev->priv = 0;
 	/* Acquire: pairs with the release in rl_probe_attach(). */
-	if (!atomic_load_explicit(&sess.attached, memory_order_acquire))
+	if (!atomic_load_explicit(&rl__sess.attached, memory_order_acquire))
 		return RL_OK;
 	struct pthr *t = self();
 	if (!t)
@@ -503,8 +444,8 @@ int rl__probe_enter(rl_probe_ev *ev)
 /* rl__probe_enter() under the lock (or the scheduler's blocking ops). */
 static int enter_slow(struct pthr *t, rl_probe_ev *ev)
 {
-	if (sess.sched && is_sched_point(ev->op)) {
-		int rc = rl__sched_point(sess.sched, &t->sch, ev);
+	if (rl__sess.sched && is_sched_point(ev->op)) {
+		int rc = rl__sched_point(rl__sess.sched, &t->sch, ev);
 		if (rc != RL_OK)
 			return rc;
 	}
@@ -523,13 +464,13 @@ void rl__probe_exit(rl_probe_ev *ev)
 	if (!(ev->priv & PRIV_ENTERED))
 		return;
 	if (ev->priv & PRIV_FAST) {
-		fast_exit(tls.t, ev);
+		fast_exit(rl__ptls.t, ev);
 		ev->priv = 0;
 		return;
 	}
 	if (ev->priv & PRIV_PLAIN) {
-		sess.events++;
-		rl__det_event(sess.det, &tls.t->det, ev, ev->site ? ev->site : tls.site);
+		rl__sess.events++;
+		rl__det_event(rl__sess.det, &rl__ptls.t->det, ev, ev->site ? ev->site : rl__ptls.site);
 		unlock();
 		ev->priv = 0;
 		return;
@@ -541,7 +482,7 @@ static void exit_slow(rl_probe_ev *ev)
 {
 	if (!(ev->priv & PRIV_LOCKED))
 		lock();
-	record(tls.t, ev);
+	record(rl__ptls.t, ev);
 	unlock();
 	ev->priv = 0;
 }
@@ -551,15 +492,15 @@ static int probe_spawn(rl_probe_ev *ev)
 	struct pthr *t = self();
 	if (!t)
 		return RL_OK;
-	if (sess.sched)
-		rl__sched_point(sess.sched, &t->sch, ev); /* not blocking: always RL_OK */
+	if (rl__sess.sched)
+		rl__sched_point(rl__sess.sched, &t->sch, ev); /* not blocking: always RL_OK */
 	lock();
-	sess.events++;
-	struct pthr *c = new_thread(ev->addr, ev->kind, t);
-	if (sess.sched && rl__sched_add(sess.sched, &c->sch) != RL_OK)
+	rl__sess.events++;
+	struct pthr *c = rl__probe_new_thread(ev->addr, ev->kind, t);
+	if (rl__sess.sched && rl__sched_add(rl__sess.sched, &c->sch) != RL_OK)
 		RL_FATAL("out of memory registering a thread");
-	if (sess.cfg.trace)
-		rl__trace_add(t->tid, ev, RL_PROBE_SPAWN, c->tid, step_now());
+	if (rl__sess.cfg.trace)
+		rl__trace_add(t->tid, ev, RL_PROBE_SPAWN, c->tid, rl__probe_step_now());
 	unlock();
 	return RL_OK;
 }
@@ -571,8 +512,8 @@ static int probe_spawn_failed(rl_probe_ev *ev)
 	if (c) {
 		c->exited = true;
 		c->started = true;
-		if (sess.sched)
-			rl__sched_cancel(sess.sched, &c->sch);
+		if (rl__sess.sched)
+			rl__sched_cancel(rl__sess.sched, &c->sch);
 	}
 	unlock();
 	return RL_OK;
@@ -585,21 +526,21 @@ static int probe_start(rl_probe_ev *ev)
 	struct pthr *c = thread_by_handle(ev->addr, true);
 	if (c) {
 		c->started = true;
-		tls.session = session;
-		tls.t = c;
-		hot_attach(c, session);
+		rl__ptls.session = session;
+		rl__ptls.t = c;
+		rl__probe_hot_attach(c, session);
 	}
 	unlock();
 	if (!c) {
 		register_foreign(session);
 		return RL_OK;
 	}
-	if (sess.sched)
-		rl__sched_start(sess.sched, &c->sch);
+	if (rl__sess.sched)
+		rl__sched_start(rl__sess.sched, &c->sch);
 	lock();
-	sess.events++;
-	if (sess.cfg.trace)
-		rl__trace_add(c->tid, ev, RL_PROBE_START, c->tid, step_now());
+	rl__sess.events++;
+	if (rl__sess.cfg.trace)
+		rl__trace_add(c->tid, ev, RL_PROBE_START, c->tid, rl__probe_step_now());
 	unlock();
 	return RL_OK;
 }
@@ -610,21 +551,21 @@ static int probe_exit(rl_probe_ev *ev)
 	if (!t)
 		return RL_OK;
 	lock();
-	sess.events++;
-	if (sess.cfg.trace)
-		rl__trace_add(t->tid, ev, RL_PROBE_EXIT, t->tid, step_now());
+	rl__sess.events++;
+	if (rl__sess.cfg.trace)
+		rl__trace_add(t->tid, ev, RL_PROBE_EXIT, t->tid, rl__probe_step_now());
 	t->exited = true;
-	hot_detach(t);
+	rl__probe_hot_detach(t);
 	unlock();
-	if (sess.sched)
-		rl__sched_exit(sess.sched, &t->sch);
+	if (rl__sess.sched)
+		rl__sched_exit(rl__sess.sched, &t->sch);
 	return RL_OK;
 }
 
 int rl__probe(rl_probe_ev *ev)
 {
 	ev->priv = 0;
-	if (!atomic_load_explicit(&sess.attached, memory_order_acquire))
+	if (!atomic_load_explicit(&rl__sess.attached, memory_order_acquire))
 		return RL_OK;
 	switch (ev->op) {
 	case RL_PROBE_SPAWN:
@@ -647,172 +588,8 @@ int rl__probe(rl_probe_ev *ev)
 
 const char *rl_probe_site_set(const char *site)
 {
-	const char *old = tls.site;
-	tls.site = site;
+	const char *old = rl__ptls.site;
+	rl__ptls.site = site;
 	return old;
-}
-
-/* ---- sessions ---- */
-
-static void free_results(void)
-{
-	rl__reports_free();
-	rl__trace_free();
-	free(sess.names);
-	sess.names = NULL;
-	sess.nnames = 0;
-	memset(&sess.stats, 0, sizeof(sess.stats));
-}
-
-static void free_engines(void)
-{
-	rl__sched_free(sess.sched);
-	sess.sched = NULL;
-	for (unsigned i = 0; i < sess.nthr; i++) {
-		if (sess.thr[i]->has_det)
-			rl__det_thread_fini(&sess.thr[i]->det);
-		free(sess.thr[i]);
-	}
-	free(sess.thr);
-	sess.thr = NULL;
-	sess.nthr = sess.capthr = 0;
-	rl__det_free(sess.det);
-	sess.det = NULL;
-	rl__obj_reset();
-}
-
-int rl_probe_attach(const rl_probe_config *cfg)
-{
-	if (!cfg || (unsigned)cfg->schedule > RL_SCHEDULE_PCT)
-		return RL_EINVAL;
-	bool serial = cfg->schedule == RL_SCHEDULE_RANDOM || cfg->schedule == RL_SCHEDULE_PCT; /* not DEFAULT, OS */
-	if (!cfg->detect && !serial && !cfg->trace)
-		return RL_EINVAL;
-	lock();
-	if (atomic_load_explicit(&sess.attached, memory_order_relaxed)) {
-		unlock();
-		return RL_EBUSY;
-	}
-	free_results();
-	sess.cfg = *cfg;
-	rl__trace_start(cfg->trace, cfg->trace_limit);
-	rl__reports_start(cfg->report_file, cfg->sink, cfg->sink_ctx, step_now);
-	sess.events = 0;
-	sess.lockfree = 0;
-	sess.thread_limit = false;
-	sess.fast = cfg->detect && !serial && !cfg->trace;
-	sess.membarrier = sess.fast && membarrier_setup();
-	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
-		atomic_store_explicit(&rl__probe_relflag[i], 0, memory_order_relaxed);
-	if (cfg->detect && !(sess.det = rl__det_new(cfg->history))) {
-		unlock();
-		return RL_ENOMEM;
-	}
-	sess.sync_gen = sess.det ? rl__det_sync_gen(sess.det) : NULL;
-	uint64_t session = atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1;
-	atomic_store_explicit(&rl__probe_session, session, memory_order_relaxed);
-	struct pthr *t0 = new_thread(NULL, cfg->main_name ? cfg->main_name : rl_thread_name(), NULL);
-	t0->started = true;
-	if (serial && !(sess.sched = rl__sched_new(cfg, &t0->sch))) {
-		free_engines();
-		unlock();
-		return RL_ENOMEM;
-	}
-	tls.session = session;
-	tls.t = t0;
-	hot_attach(t0, session);
-	sess.stats.schedule = cfg->schedule;
-	sess.stats.seed = cfg->seed;
-	rl__sim_hooks = (struct rl__sim_hooks){ .probe = rl__probe, .enter = rl__probe_enter, .exit = rl__probe_exit };
-	rl__probe_active = 1;
-	/* Release: pairs with the acquire in rl__probe_enter(). */
-	atomic_store_explicit(&sess.attached, true, memory_order_release);
-	unlock();
-	return RL_OK;
-}
-
-bool rl_probe_attached(void)
-{
-	return atomic_load_explicit(&sess.attached, memory_order_acquire);
-}
-
-static void fill_stats(rl_probe_stats *s)
-{
-	s->events = events_now();
-	s->lockfree_events = lockfree_now();
-	s->steps = sess.sched ? rl__sched_steps(sess.sched) : 0;
-	s->switches = sess.sched ? rl__sched_switches(sess.sched) : 0;
-	s->races = rl__report_races();
-	s->race_events = sess.det ? rl__det_race_events(sess.det) : 0;
-	s->locations = sess.det ? rl__det_locations(sess.det) : 0;
-	s->threads = sess.nthr;
-	s->deadlock = sess.sched && rl__sched_deadlocked(sess.sched);
-	s->step_limit = sess.sched && rl__sched_step_limited(sess.sched);
-	s->thread_limit = sess.thread_limit;
-	s->schedule = sess.cfg.schedule;
-	s->seed = sess.cfg.seed;
-	s->trace_len = rl_probe_trace_len();
-	s->trace_dropped = rl__trace_dropped();
-}
-
-int rl_probe_detach(void)
-{
-	lock();
-	if (!atomic_load_explicit(&sess.attached, memory_order_relaxed) ||
-	    tls.session != atomic_load_explicit(&rl__probe_session, memory_order_relaxed) || !sess.nthr ||
-	    tls.t != sess.thr[0]) {
-		unlock();
-		return RL_EINVAL;
-	}
-	for (unsigned i = 1; i < sess.nthr; i++) {
-		if (!sess.thr[i]->foreign && !sess.thr[i]->exited) {
-			unlock();
-			return RL_EBUSY;
-		}
-	}
-	rl__probe_active = 0;
-	atomic_store_explicit(&sess.attached, false, memory_order_release);
-	fill_stats(&sess.stats);
-	hot_detach(tls.t);
-	sess.fast = false;
-	sess.names = calloc(sess.nthr ? sess.nthr : 1, sizeof(*sess.names));
-	if (sess.names) {
-		sess.nnames = sess.nthr;
-		for (unsigned i = 0; i < sess.nthr; i++)
-			memcpy(sess.names[i], sess.thr[i]->name, NAME_LEN);
-	}
-	free_engines();
-	atomic_store_explicit(&rl__probe_session, atomic_load_explicit(&rl__probe_session, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	tls.t = NULL;
-	unlock();
-	return RL_OK;
-}
-
-void rl_probe_reset(void)
-{
-	lock();
-	if (!atomic_load_explicit(&sess.attached, memory_order_relaxed))
-		free_results();
-	unlock();
-}
-
-/* ---- results ---- */
-
-void rl_probe_get_stats(rl_probe_stats *out)
-{
-	lock();
-	if (atomic_load_explicit(&sess.attached, memory_order_relaxed))
-		fill_stats(out);
-	else
-		*out = sess.stats;
-	unlock();
-}
-
-const char *rl_probe_thread_name(unsigned tid)
-{
-	if (atomic_load_explicit(&sess.attached, memory_order_relaxed))
-		return tid < sess.nthr ? sess.thr[tid]->name : "?";
-	return tid < sess.nnames ? sess.names[tid] : "?";
 }
 
