@@ -27,6 +27,7 @@
 #include <racelab/thread.h>
 
 #include "death.h"
+#include "probed.h"
 
 #if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
 #define SANITIZED 1
@@ -35,77 +36,6 @@
 #endif
 
 /* ---- probed operations ---------------------------------------------------- */
-
-static uint64_t p_read(uint64_t *p, const char *kind, const char *op)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_READ, p, kind, op);
-	rl__probe_enter(&ev);
-	ev.rval = *p;
-	rl__probe_exit(&ev);
-	return ev.rval;
-}
-
-static void p_write(uint64_t *p, uint64_t v, const char *kind, const char *op)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_WRITE, p, kind, op);
-	rl__probe_enter(&ev);
-	*p = v;
-	ev.wval = v;
-	rl__probe_exit(&ev);
-}
-
-/* A non-atomic increment: read, scheduling point, write. */
-static void p_inc(uint64_t *p, const char *kind, const char *op)
-{
-	p_write(p, p_read(p, kind, op) + 1, kind, op);
-}
-
-static uint64_t a_fetch_add(_Atomic uint64_t *a, uint64_t v, memory_order mo, const char *op)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RMW, a, "Arc<T> strong count", op);
-	ev.order = (uint8_t)mo;
-	rl__probe_enter(&ev);
-	ev.rval = atomic_fetch_add_explicit(a, v, mo);
-	ev.wval = ev.rval + v;
-	rl__probe_exit(&ev);
-	return ev.rval;
-}
-
-static uint64_t a_load(_Atomic uint64_t *a, memory_order mo, const char *op)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_LOAD, a, "AtomicU64", op);
-	ev.order = (uint8_t)mo;
-	rl__probe_enter(&ev);
-	ev.rval = atomic_load_explicit(a, mo);
-	rl__probe_exit(&ev);
-	return ev.rval;
-}
-
-/* Returns RL_OK, or RL_EDEADLK (the lock was not taken). */
-static int m_lock(pthread_mutex_t *m)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_LOCK, m, "Mutex", "rl_mutex_lock");
-	int rc = rl__probe_enter(&ev);
-	if (rc != RL_OK)
-		return rc;
-	pthread_mutex_lock(m);
-	rl__probe_exit(&ev);
-	return RL_OK;
-}
-
-static void m_unlock(pthread_mutex_t *m)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_UNLOCK, m, "Mutex", "rl_mutex_guard_drop");
-	rl__probe_enter(&ev);
-	pthread_mutex_unlock(m);
-	rl__probe_exit(&ev);
-}
-
-static void one_shot(rl_probe_op op, const void *addr, const char *name)
-{
-	rl_probe_ev ev = RL_PROBE_EV(op, addr, "RCU", name);
-	rl__probe(&ev);
-}
 
 /* ---- harness -------------------------------------------------------------- */
 
@@ -415,24 +345,13 @@ static void test_a_held_mutex_blocks_its_waiters(void **state)
 	assert_true(blocked_seen > 0);
 }
 
-struct rcu {
-	uint64_t node[2];
-	_Atomic uintptr_t cell;
-	int domain;
-	bool sync;
-};
 
 static void *rcu_reader(void *p)
 {
 	struct rcu *r = p;
 	for (int i = 0; i < 3; i++) {
 		one_shot(RL_PROBE_RCU_READ_LOCK, &r->domain, "rcu_read_lock");
-		rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RCU_DEREF, &r->cell, "RcuCell<T>", "rl_rcu_cell_load");
-		ev.flags = RL_PROBE_F_PTR;
-		rl__probe_enter(&ev);
-		uint64_t *node = (uint64_t *)atomic_load_explicit(&r->cell, memory_order_acquire);
-		ev.rval = (uintptr_t)node;
-		rl__probe_exit(&ev);
+		uint64_t *node = rcu_deref(r);
 		uint64_t v = p_read(node, "RcuCell<T> value", "reader_use");
 		one_shot(RL_PROBE_RCU_READ_UNLOCK, &r->domain, "rcu_read_unlock");
 		if (v != 1 && v != 2)
@@ -441,29 +360,12 @@ static void *rcu_reader(void *p)
 	return NULL;
 }
 
-static void publish(struct rcu *r, uint64_t *node)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RCU_PUBLISH, &r->cell, "RcuCell<T>", "rl_rcu_cell_store");
-	ev.flags = RL_PROBE_F_PTR;
-	rl__probe_enter(&ev);
-	atomic_store_explicit(&r->cell, (uintptr_t)node, memory_order_release);
-	ev.wval = (uintptr_t)node;
-	rl__probe_exit(&ev);
-}
-
 static void *rcu_writer(void *p)
 {
 	struct rcu *r = p;
 	p_write(&r->node[1], 2, "RcuCell<T> value", "writer_init");
 	publish(r, &r->node[1]);
-	if (r->sync) {
-		rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RCU_SYNC, &r->domain, "RCU", "synchronize_rcu");
-		rl__probe_enter(&ev);
-		rl__probe_exit(&ev);
-	}
-	rl_probe_ev fr = RL_PROBE_EV(RL_PROBE_FREE, &r->node[0], "RcuCell<T> value", "rl_rcu_reclaim");
-	fr.wval = sizeof(r->node[0]);
-	rl__probe(&fr);
+	rcu_reclaim_old(r);
 	return NULL;
 }
 
