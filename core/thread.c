@@ -259,10 +259,21 @@ static bool in_guard(uintptr_t a, void *uctx)
 	return a + GUARD_WINDOW >= sp && a < sp + GUARD_WINDOW;
 }
 
+/* Set before any thread runs that may overflow; read in the fault handler. */
+static void (*_Atomic overflow_hook)(void);
+
+void rl__thread_set_overflow_hook(void (*hook)(void))
+{
+	atomic_store_explicit(&overflow_hook, hook, memory_order_relaxed);
+}
+
 static void on_fault(int sig, siginfo_t *si, void *uctx)
 {
 	uintptr_t a = (uintptr_t)si->si_addr;
 	if (in_guard(a, uctx)) {
+		void (*hook)(void) = atomic_load_explicit(&overflow_hook, memory_order_relaxed);
+		if (hook)
+			hook();
 		char num[24];
 		const char *name = ts.self ? ts.self->name : "main";
 		PUTS("\nthread '");

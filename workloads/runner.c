@@ -11,10 +11,10 @@
  * the reports sent before an abort) is still there. How the child ended comes
  * back as records on a pipe of its own (the verdict channel, below): an
  * owner-check abort is announced before it happens. The child's stderr comes
- * back through another pipe, for people; a stack overflow is still recognised
- * there by the runtime's report ("has overflowed its stack", or a sanitizer's
- * "stack-overflow"), which core/thread.c prints from its fault handler with no
- * hook to announce it. fork() happens on the process's main thread while no
+ * back through another pipe, for people. A stack overflow is announced by the
+ * runtime's fault handler through rl__thread_set_overflow_hook(); only a
+ * sanitizer that handles SIGSEGV itself is recognised by its report's text
+ * ("stack-overflow"), since racelab's handler never runs then. fork() happens on the process's main thread while no
  * other racelab thread runs, so the child starts single-threaded (which
  * ThreadSanitizer requires to spawn threads).
  *
@@ -395,6 +395,7 @@ static enum rl_verdict decide(const struct rl_workload_result *r)
  */
 enum verdict_what {
 	VERDICT_CHECK_ABORT = 1, /* an owner check is about to abort the child: .kind */
+	VERDICT_OVERFLOW,        /* a thread ran into its guard page (racelab's fault handler) */
 };
 
 struct verdict_rec {
@@ -414,8 +415,16 @@ static void verdict_send(enum verdict_what what, uint32_t kind)
 	}
 }
 
+/* The fault handler's hook (core/thread.c): a stack overflow is about to
+ * abort the child. write(2) is async-signal-safe. */
+static void verdict_overflow(void)
+{
+	verdict_send(VERDICT_OVERFLOW, 0);
+}
+
 /* What the child's records said. */
 struct verdict {
+	bool overflow;
 	bool check_abort;
 	enum rl_check_kind kind;
 };
@@ -429,6 +438,8 @@ static struct verdict verdict_read(int fd)
 	while ((n = read(fd, &rec, sizeof rec)) == (ssize_t)sizeof rec || (n < 0 && errno == EINTR)) {
 		if (n < 0)
 			continue;
+		if (rec.what == VERDICT_OVERFLOW)
+			v.overflow = true;
 		if (rec.what == VERDICT_CHECK_ABORT && !v.check_abort && rec.kind < RL_CHECK_NKINDS) {
 			v.check_abort = true;
 			v.kind = (enum rl_check_kind)rec.kind;
@@ -620,6 +631,7 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 		dup2(fds[1], STDERR_FILENO);
 		close(fds[1]);
 		verdict_fd = vfds[1];
+		rl__thread_set_overflow_hook(verdict_overflow);
 		run_here(w, p, shared, false);
 		fflush(stderr);
 		fflush(stdout);
@@ -642,7 +654,9 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 	memcpy(r->captured, captured, sizeof captured);
 	r->isolated = true;
 
-	if (has(captured, "has overflowed its stack") || has(captured, "stack-overflow"))
+	/* racelab's own handler announces an overflow; a sanitizer that handles
+	 * SIGSEGV itself (ASan's handle_segv) only says it in its report. */
+	if (v.overflow || has(captured, "stack-overflow"))
 		r->overflowed = true;
 	if (WIFSIGNALED(status)) {
 		r->child_signal = WTERMSIG(status);

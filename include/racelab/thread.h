@@ -86,6 +86,11 @@ int rl_thread_stack_usage(const rl_thread *t, size_t *reserved, size_t *touched)
 /* Record the current recursion depth; the stack-overflow report prints it. */
 void rl_thread_set_depth(size_t depth);
 
+/* Private to racelab (the runner's isolated child): called from the fault
+ * handler on a guard-page hit, before the overflow report and the abort; it
+ * must be async-signal-safe. NULL (the default) calls nothing. */
+void rl__thread_set_overflow_hook(void (*hook)(void));
+
 /**
  * rl_run_main() - run @fn(@arg) on the runtime's "main" thread.
  * @stack_size: 0 for RL_MAIN_STACK_SIZE.

@@ -378,6 +378,81 @@ static void test_an_abort_after_the_check_message_text_is_a_crash(void **state)
 	assert_int_equal(result.verdict, RL_VERDICT_PANIC);
 }
 
+/* A stack overflow is announced by the runtime's fault handler, not read from
+ * its report: with stderr gone it is still the overflow. Needs racelab's own
+ * SIGSEGV handler, which a sanitizer's replaces. */
+#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+static __attribute__((noinline)) size_t recurse(size_t n)
+{
+	volatile char frame[1024];
+	frame[0] = (char)n;
+	rl_thread_set_depth(n);
+	return n ? recurse(n - 1) + (size_t)frame[0] : 0;
+}
+
+static void *overflow_worker(void *arg)
+{
+	(void)arg;
+	return (void *)recurse(SIZE_MAX / 2);
+}
+
+static int silent_overflow(const struct rl_workload_params *p, struct rl_workload_result *r)
+{
+	(void)p;
+	(void)r;
+	int devnull = open("/dev/null", O_WRONLY);
+	if (devnull < 0 || dup2(devnull, STDERR_FILENO) < 0)
+		return RL_ENOMEM;
+	close(devnull);
+	/* cmocka catches SIGSEGV; a normal program leaves it at SIG_DFL, which
+	 * is when the runtime installs its handler (at the next spawn). */
+	signal(SIGSEGV, SIG_DFL);
+	signal(SIGBUS, SIG_DFL);
+	rl_thread *t;
+	if (rl_thread_spawn(&t, overflow_worker, NULL, NULL) != RL_OK)
+		return RL_ENOMEM;
+	rl_thread_join(t, NULL); /* not reached: the overflow aborts the child */
+	return RL_OK;
+}
+
+static void test_stack_overflow_is_classified_without_its_message(void **state)
+{
+	(void)state;
+	const struct rl_workload w = {.name = "silent-overflow", .expected = RL_VERDICT_OVERFLOW,
+				      .flags = RL_WF_ISOLATE, .run = silent_overflow};
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .capture_stderr = true};
+	assert_int_equal(rl_workload_run(&w, &p, &result), RL_OK);
+	assert_true(result.isolated);
+	assert_null(strstr(result.captured, "overflowed"));
+	assert_true(result.overflowed);
+	assert_int_equal(result.child_signal, 0);
+	assert_int_equal(result.verdict, RL_VERDICT_OVERFLOW);
+}
+#endif
+
+/* A child that prints the overflow report's words and aborts on its own is a
+ * crash, not an overflow. */
+static int fake_overflow(const struct rl_workload_params *p, struct rl_workload_result *r)
+{
+	(void)p;
+	(void)r;
+	fputs("\nthread 'worker-1' has overflowed its stack\nfatal runtime error: stack overflow, aborting\n", stderr);
+	fflush(stderr);
+	abort();
+}
+
+static void test_an_abort_after_the_overflow_text_is_a_crash(void **state)
+{
+	(void)state;
+	const struct rl_workload w = {.name = "fake-overflow", .expected = RL_VERDICT_PANIC, .flags = RL_WF_ISOLATE,
+				      .run = fake_overflow};
+	struct rl_workload_params p = {.check = RL_CHECK_REPORT, .capture_stderr = true};
+	assert_int_equal(rl_workload_run(&w, &p, &result), RL_OK);
+	assert_false(result.overflowed);
+	assert_int_equal(result.child_signal, SIGABRT);
+	assert_int_equal(result.verdict, RL_VERDICT_PANIC);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +482,10 @@ int main(void)
 		cmocka_unit_test(test_check_abort_is_classified_without_its_message),
 #endif
 		cmocka_unit_test(test_an_abort_after_the_check_message_text_is_a_crash),
+#if !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+		cmocka_unit_test(test_stack_overflow_is_classified_without_its_message),
+#endif
+		cmocka_unit_test(test_an_abort_after_the_overflow_text_is_a_crash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
