@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <racelab/mutex.h>
+#include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
@@ -64,6 +65,35 @@ static inline uint64_t st_now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* A plain store and load the detector tracks (probe.h's pattern for
+ * non-atomic accesses), for the data a primitive hands over. */
+static inline void st_probed_write(int64_t *x, int64_t v)
+{
+	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_WRITE, x, "Cell<i64>", "test write");
+	rl__probe_enter(&ev);
+	*x = v;
+	ev.wval = (uint64_t)v;
+	rl__probe_exit(&ev);
+}
+
+static inline int64_t st_probed_read(int64_t *x)
+{
+	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_READ, x, "Cell<i64>", "test read");
+	rl__probe_enter(&ev);
+	int64_t v = *x;
+	ev.rval = (uint64_t)v;
+	rl__probe_exit(&ev);
+	return v;
+}
+
+/* Races the detector found in the session just detached. */
+static inline uint64_t st_races(void)
+{
+	rl_probe_stats st;
+	rl_probe_get_stats(&st);
+	return st.races;
 }
 
 #endif

@@ -27,7 +27,8 @@ static void test_smoke_notify_without_waiters(void **state)
 struct shared {
 	rl_mutex *m; /* Mutex<int> */
 	rl_condvar cv;
-	int waiting; /* threads inside the wait loop (under m) */
+	int waiting;     /* threads inside the wait loop (under m) */
+	int64_t payload; /* written before the flag, read after it (probed) */
 };
 
 static void *wait_for_flag(void *p)
@@ -128,6 +129,8 @@ static void *notify_later(void *p)
 {
 	struct shared *s = p;
 	st_sleep_ms(5);
+	if (rl__probe_active)
+		st_probed_write(&s->payload, 7);
 	rl_mutex_guard g;
 	rl_mutex_lock(s->m, &g);
 	*(int *)rl_mutex_guard_get(&g) = 1;
@@ -230,9 +233,11 @@ static void test_detector_sees_the_handoff(void **state)
 	while (*(int *)rl_mutex_guard_get(&g) == 0)
 		rl_condvar_wait(&s.cv, &g);
 	rl_mutex_guard_drop(&g);
+	assert_int_equal(st_probed_read(&s.payload), 7);
 	st_join_ok(t);
 	assert_int_equal(rl_probe_detach(), RL_OK);
-	assert_int_equal(rl_probe_report_count(), 0);
+	assert_int_equal(st_races(), 0);
+	rl_probe_reset();
 	rl_condvar_destroy(&s.cv);
 	st_mutex_free(s.m);
 }
