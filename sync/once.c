@@ -81,8 +81,9 @@ static __attribute__((noinline)) void call_slow(rl_once *o, void (*fn)(void *), 
 		case POISONED:
 			rl_panic("Once instance has previously been poisoned");
 		case INCOMPLETE: {
-			/* Acquire on success too: a poisoned-then-reset word
-			 * cannot happen, but the failure path re-reads. */
+			/* Acquire on failure (cas()): the value seen may be
+			 * COMPLETE, which returns at once: it pairs with the
+			 * runner's Release swap. */
 			if (!cas(w, &s, RUNNING, memory_order_acquire, pc))
 				continue;
 			struct runner r = {.cleanup.fn = poison_on_panic, .word = w};
@@ -93,9 +94,11 @@ static __attribute__((noinline)) void call_slow(rl_once *o, void (*fn)(void *), 
 			return;
 		}
 		case RUNNING:
-			/* Relaxed: only announces a sleeper; the wake-up's re-load
-			 * is the Acquire. */
-			if (!cas(w, &s, QUEUED, memory_order_relaxed, pc))
+			/* Announces a sleeper. Acquire on failure (cas()): the
+			 * value seen may be COMPLETE, which returns at once and
+			 * must pair with the runner's Release; C11 wants the
+			 * success order at least as strong. */
+			if (!cas(w, &s, QUEUED, memory_order_acquire, pc))
 				continue;
 			s = QUEUED;
 			/* fall through */
