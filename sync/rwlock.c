@@ -357,10 +357,22 @@ static inline int write_enter(struct rl_rwlock *x, rl_rwlock_write_guard *g)
 	return poison_status(x);
 }
 
+static __attribute__((noinline)) void read_slow(struct rl_rwlock *x, const void *pc)
+{
+	raw_read(x, pc);
+}
+
 int rl_rwlock_read(rl_rwlock *l, rl_rwlock_read_guard *g)
 {
 	SYNC_TSAN(__tsan_mutex_pre_lock(l, RD));
-	raw_read(l, __builtin_return_address(0));
+	/* The uncontended read, inline: one relaxed load, one CAS (Acquire:
+	 * pairs with the Release RMW of the last unlock). */
+	uint32_t s;
+	if (RL_UNLIKELY(rl__probe_active) ||
+	    !read_lockable(s = atomic_load_explicit(&l->state, memory_order_relaxed)) ||
+	    !atomic_compare_exchange_weak_explicit(&l->state, &s, s + READ_LOCKED,
+						   memory_order_acquire, memory_order_relaxed))
+		read_slow(l, __builtin_return_address(0));
 	SYNC_TSAN(__tsan_mutex_post_lock(l, RD, 0));
 	return read_enter(l, g);
 }
@@ -404,12 +416,21 @@ void rl_rwlock_read_guard_drop(rl_rwlock_read_guard *g)
 	struct rl_rwlock *x = g->lock;
 	if (RL_UNLIKELY(x == NULL))
 		sync_fatal("unlock of a RwLock through a read guard that holds no lock (dropped twice?)");
-	if (RL_UNLIKELY(g->tid != rl__tid()))
+	/* A thread racelab has not seen has rl__tid_tls 0, never a guard's tid. */
+	if (RL_UNLIKELY(g->tid != rl__tid_tls))
 		sync_fatal("unlock of a RwLock read guard on another thread (RwLockReadGuard is !Send)");
 	rl__cleanup_pop(&g->cleanup);
 	g->lock = NULL;
 	SYNC_TSAN(__tsan_mutex_pre_unlock(x, RD));
-	raw_read_unlock(x, __builtin_return_address(0));
+	if (RL_LIKELY(!rl__probe_active)) {
+		/* Release: pairs with the Acquire CAS of the next writer. */
+		uint32_t s = atomic_fetch_sub_explicit(&x->state, READ_LOCKED,
+						       memory_order_release) - READ_LOCKED;
+		if (RL_UNLIKELY(is_unlocked(s) && writers_waiting(s)))
+			wake_writer_or_readers(x, s, __builtin_return_address(0));
+	} else {
+		raw_read_unlock(x, __builtin_return_address(0));
+	}
 	SYNC_TSAN(__tsan_mutex_post_unlock(x, RD));
 }
 
