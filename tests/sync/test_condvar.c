@@ -242,6 +242,39 @@ static void test_detector_sees_the_handoff(void **state)
 	st_mutex_free(s.m);
 }
 
+/* Under the scheduler a wait is a scheduling point (a yield), never a futex
+ * sleep: the handoff completes and the run is serialised, not hung. */
+static void test_scheduler_runs_the_handoff_without_hanging(void **state)
+{
+	(void)state;
+	for (uint64_t seed = 1; seed <= 5; seed++) {
+		struct shared s = {.m = st_mutex_new(sizeof(int))};
+		rl_condvar_init(&s.cv);
+		rl_probe_config cfg = {.schedule = RL_SCHEDULE_RANDOM, .seed = seed,
+				       .max_steps = 100000};
+		assert_int_equal(rl_probe_attach(&cfg), RL_OK);
+		rl_thread *t = st_spawn(wait_for_flag, &s);
+		rl_mutex_guard g;
+		rl_mutex_lock(s.m, &g);
+		*(int *)rl_mutex_guard_get(&g) = 1;
+		rl_mutex_guard_drop(&g);
+		rl_condvar_notify_one(&s.cv);
+		st_join_ok(t);
+		assert_int_equal(rl_probe_detach(), RL_OK);
+		rl_probe_stats st;
+		rl_probe_get_stats(&st);
+		assert_false(st.deadlock);
+		assert_false(st.step_limit);
+		assert_true(st.switches > 0); /* serialised: the baton moved */
+		rl_probe_reset();
+		rl_mutex_lock(s.m, &g);
+		assert_int_equal(*(int *)rl_mutex_guard_get(&g), 2); /* the waiter saw it */
+		rl_mutex_guard_drop(&g);
+		rl_condvar_destroy(&s.cv);
+		st_mutex_free(s.m);
+	}
+}
+
 /* ---- stress: ping-pong --------------------------------------------------- */
 
 enum { TURNS = 20000 };
@@ -313,6 +346,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_two_mutexes_panics),
 		cmocka_unit_test(test_wait_reports_poison_after_relock),
 		cmocka_unit_test(test_detector_sees_the_handoff),
+		cmocka_unit_test(test_scheduler_runs_the_handoff_without_hanging),
 	};
 	return cmocka_run_group_tests_name("condvar", tests, NULL, NULL);
 }
