@@ -55,7 +55,7 @@ static __attribute__((noinline)) bool wait_probed(struct bar *x, const void *pc)
 		rl__probe_exit(&ev);
 		sync_probe_add(&x->generation, 1, memory_order_release, BARRIER_KIND,
 			       "rl_barrier_wait", pc);
-		sync_futex_wake_all(&x->generation); /* sleepers from before the attach */
+		rl__futex_wake_all(&x->generation); /* sleepers from before the attach */
 		return true;
 	}
 	while (sync_probe_load(&x->generation, memory_order_acquire, BARRIER_KIND,
@@ -80,7 +80,7 @@ bool rl_barrier_wait(rl_barrier *b)
 		/* Release: pairs with the waiters' Acquire loads below; it
 		 * carries everything the leader acquired from the arrivals. */
 		atomic_fetch_add_explicit(&x->generation, 1, memory_order_release);
-		sync_futex_wake_all(&x->generation);
+		rl__futex_wake_all(&x->generation);
 		return true;
 	}
 	/* Acquire: pairs with the leader's Release bump. */

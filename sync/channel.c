@@ -231,7 +231,7 @@ static void spin_for_message(struct chan *c, rl_mutex_guard *g)
 	rl_mutex_guard_drop(g);
 	bool seen = false;
 	for (int i = 0; i < SPINS && !seen; i++) {
-		sync_cpu_relax();
+		rl_cpu_relax();
 		seen = atomic_load_explicit(&c->queued, memory_order_relaxed) != 0;
 	}
 	rl_mutex_lock(m, g);

@@ -119,7 +119,7 @@ void rl_condvar_notify_one(rl_condvar *c)
 	if (atomic_load_explicit(&x->waiters, memory_order_relaxed) == 0)
 		return;
 	atomic_fetch_add_explicit(&x->seq, 1, memory_order_relaxed);
-	sync_futex_wake(&x->seq, 1);
+	rl__futex_wake_one(&x->seq);
 }
 
 void rl_condvar_notify_all(rl_condvar *c)
@@ -128,5 +128,5 @@ void rl_condvar_notify_all(rl_condvar *c)
 	if (atomic_load_explicit(&x->waiters, memory_order_relaxed) == 0)
 		return;
 	atomic_fetch_add_explicit(&x->seq, 1, memory_order_relaxed);
-	sync_futex_wake_all(&x->seq);
+	rl__futex_wake_all(&x->seq);
 }

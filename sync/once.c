@@ -54,7 +54,7 @@ static void finish(_Atomic uint32_t *w, uint32_t state, const void *pc)
 						 "rl_once_call", pc)
 			       : atomic_exchange_explicit(w, state, memory_order_release);
 	if (old == QUEUED)
-		sync_futex_wake_all(w);
+		rl__futex_wake_all(w);
 }
 
 struct runner {

@@ -91,7 +91,7 @@ static uint32_t spin_until(struct rl_rwlock *x, bool (*done)(uint32_t), const ch
 		uint32_t s = atomic_load_explicit(&x->state, memory_order_relaxed);
 		if (done(s) || n == 0)
 			return s;
-		sync_cpu_relax();
+		rl_cpu_relax();
 	}
 }
 
@@ -193,7 +193,7 @@ static bool wake_writer(struct rl_rwlock *x, const void *pc)
 	/* Release: pairs with the Acquire load of writer_notify by a writer
 	 * about to sleep. */
 	add(&x->writer_notify, 1, memory_order_release, "rl_rwlock_unlock", pc);
-	return sync_futex_wake(&x->writer_notify, 1) > 0;
+	return sync_futex_wake_counted(&x->writer_notify);
 }
 
 /* The lock is unlocked and @s has waiting bits: wake a writer or readers. */
@@ -215,7 +215,7 @@ static void wake_writer_or_readers(struct rl_rwlock *x, uint32_t s, const void *
 	}
 	if (s == READERS_WAITING) {
 		if (cas(&x->state, &s, 0, memory_order_relaxed, name, pc))
-			sync_futex_wake_all(&x->state);
+			rl__futex_wake_all(&x->state);
 	}
 }
 

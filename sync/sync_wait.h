@@ -1,11 +1,12 @@
 /* sync_wait.h — what Condvar, RwLock, Barrier, Once and the channels share
- * (private): timed futex waits, waking all, deadlines, probed atomics.
+ * (private): deadlines, timed waits, probed atomics.
  *
- * futex.h has the mutex's two calls (wait forever, wake one). The std::sync
- * primitives also need a wait with a timeout, a wake of every sleeper and the
- * number a wake woke. Waits use FUTEX_WAIT_BITSET with an absolute
- * CLOCK_MONOTONIC deadline, as Rust's std does; every caller re-checks its
- * word in a loop, so EINTR and EAGAIN are harmless.
+ * The futex calls and the CPU hint are core/arch.h's (rl__futex_wait,
+ * rl__futex_wait_until, rl__futex_wake_one/_all, rl_cpu_relax); this header
+ * adds the deadline arithmetic on top of them and the one call arch.h does
+ * not have: a wake that says how many it woke (RwLock wakes the readers only
+ * when no writer was asleep). Every caller re-checks its word in a loop, so
+ * EINTR and EAGAIN are harmless.
  *
  * Probed atomics: while rl__probe_active is set (a detector or the scheduler
  * is attached), the primitives' atomics go through sync_probe_*() below, one
@@ -22,21 +23,18 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <linux/futex.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <racelab/hooks.h>
 #include <racelab/probe.h>
 #include <racelab/thread.h>
 
-#include "futex.h"
+#include "core/arch.h"
 
 #ifdef RL_TSAN
 #include <sanitizer/tsan_interface.h>
@@ -44,15 +42,6 @@
 #else
 #define SYNC_TSAN(call) ((void)0)
 #endif
-
-static inline void sync_cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#elif defined(__aarch64__)
-	__asm__ __volatile__("yield");
-#endif
-}
 
 /* Now on CLOCK_MONOTONIC, in ns. */
 static inline uint64_t sync_now_ns(void)
@@ -86,21 +75,13 @@ static inline bool sync_futex_wait_until(_Atomic uint32_t *word, uint32_t expect
 		return false;
 	struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000u),
 			      .tv_nsec = (long)(deadline % 1000000000u)};
-	long r = syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, &ts,
-			 NULL, FUTEX_BITSET_MATCH_ANY);
-	return !(r < 0 && errno == ETIMEDOUT);
+	return !(rl__futex_wait_until(word, expected, &ts) < 0 && errno == ETIMEDOUT);
 }
 
-/* Wake at most @n sleepers on @word; return how many were woken. */
-static inline int sync_futex_wake(_Atomic uint32_t *word, int n)
+/* Wake at most one sleeper on @word; true if one was woken. */
+static inline bool sync_futex_wake_counted(_Atomic uint32_t *word)
 {
-	long r = syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, n);
-	return r < 0 ? 0 : (int)r;
-}
-
-static inline void sync_futex_wake_all(_Atomic uint32_t *word)
-{
-	sync_futex_wake(word, INT_MAX);
+	return syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1) > 0;
 }
 
 static _Noreturn inline void sync_fatal(const char *what)
@@ -144,33 +125,24 @@ static inline bool sync_probe_cas(_Atomic uint32_t *p, uint32_t *expected, uint3
 	return ok;
 }
 
-/* fetch_add (@delta may wrap: fetch_sub) as an RL_PROBE_RMW event. */
-static inline uint32_t sync_probe_add(_Atomic uint32_t *p, uint32_t delta, memory_order mo,
-				      const char *kind, const char *name, const void *pc)
+/* fetch_add (@xchg false; @v may wrap: fetch_sub) or exchange (@xchg true)
+ * as an RL_PROBE_RMW event; the old value. */
+static inline uint32_t sync_probe_rmw(_Atomic uint32_t *p, bool xchg, uint32_t v,
+				      memory_order mo, const char *kind, const char *name,
+				      const void *pc)
 {
 	rl_probe_ev ev = {.op = RL_PROBE_RMW, .order = (uint8_t)mo, .addr = p, .kind = kind,
 			  .name = name, .pc = pc};
 	rl__probe_enter(&ev);
-	uint32_t old = atomic_fetch_add_explicit(p, delta, mo);
+	uint32_t old = xchg ? atomic_exchange_explicit(p, v, mo) : atomic_fetch_add_explicit(p, v, mo);
 	ev.rval = old;
-	ev.wval = old + delta;
+	ev.wval = xchg ? v : old + v;
 	rl__probe_exit(&ev);
 	return old;
 }
 
-/* exchange as an RL_PROBE_RMW event. */
-static inline uint32_t sync_probe_xchg(_Atomic uint32_t *p, uint32_t v, memory_order mo,
-				       const char *kind, const char *name, const void *pc)
-{
-	rl_probe_ev ev = {.op = RL_PROBE_RMW, .order = (uint8_t)mo, .addr = p, .kind = kind,
-			  .name = name, .pc = pc};
-	rl__probe_enter(&ev);
-	uint32_t old = atomic_exchange_explicit(p, v, mo);
-	ev.rval = old;
-	ev.wval = v;
-	rl__probe_exit(&ev);
-	return old;
-}
+#define sync_probe_add(p, d, mo, kind, name, pc) sync_probe_rmw((p), false, (d), (mo), (kind), (name), (pc))
+#define sync_probe_xchg(p, v, mo, kind, name, pc) sync_probe_rmw((p), true, (v), (mo), (kind), (name), (pc))
 
 /* The scheduling point of a probed wait loop (instead of a futex sleep). */
 static inline void sync_probe_yield(const void *addr, const char *kind, const char *name,

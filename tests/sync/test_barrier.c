@@ -70,15 +70,7 @@ static void start_phases(unsigned n, unsigned rounds, bool skip_wait)
 
 static void run_phases(unsigned n, unsigned rounds)
 {
-	memset(&s, 0, sizeof s);
-	s.n = n;
-	s.rounds = rounds;
-	rl_barrier_init(&s.b, n);
-	rl_thread *t[MAX_THREADS];
-	for (unsigned i = 0; i < n; i++)
-		t[i] = st_spawn(phase_worker, &s);
-	for (unsigned i = 0; i < n; i++)
-		st_join_ok(t[i]);
+	start_phases(n, rounds, false);
 	for (unsigned r = 0; r < rounds; r++)
 		assert_int_equal(atomic_load(&s.leaders[r]), 1);
 	assert_false(atomic_load(&s.bad));
