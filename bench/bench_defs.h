@@ -43,6 +43,18 @@ extern const struct rl_bench rl_bench_vec_string_clone;
 extern const struct rl_bench rl_bench_stack_frame_4k;
 extern const struct rl_bench rl_bench_malloc_free_4k;
 
+/* bench_stdsync.c: mpsc channels, RwLock, Condvar */
+extern const struct rl_bench rl_bench_channel_send_recv;
+extern const struct rl_bench rl_bench_sync_channel_send_recv;
+extern const struct rl_bench rl_bench_channel_rendezvous;
+extern const struct rl_bench rl_bench_channel_mpsc2;
+extern const struct rl_bench rl_bench_rwlock_read_drop;
+extern const struct rl_bench rl_bench_rwlock_write_drop;
+extern const struct rl_bench rl_bench_rwlock_read_mostly;
+extern const struct rl_bench rl_bench_rwlock_read_mostly_2;
+extern const struct rl_bench rl_bench_condvar_ping_pong;
+extern const struct rl_bench rl_bench_condvar_notify_no_waiter;
+
 /* bench_thread.c: the thread runtime */
 extern const struct rl_bench rl_bench_rl_spawn_2m;
 extern const struct rl_bench rl_bench_rl_spawn_8m;

@@ -71,6 +71,17 @@ static const struct ratio_def ratio_defs[] = {
 	{"Arc clone+drop C / Rust", "c:arc-clone-drop", "rust:arc-clone-drop", ONE_THREAD, 1.05, 0},
 	{"Rc clone+drop C / Rust", "c:rc-clone-drop", "rust:rc-clone-drop", ONE_THREAD, 1.20, 0},
 	{"Mutex lock+unlock futex C / Rust", "c:mutex-futex-lock-unlock", "rust:mutex-lock-unlock", ONE_THREAD, 1.00, 0},
+	/* issue 15: the rest of std::sync beside Rust's */
+	{"mpsc send+recv C / Rust", "c:channel-send-recv", "rust:mpsc-send-recv", ONE_THREAD, 1.00, 0},
+	{"sync_channel(16) send+recv C / Rust", "c:sync-channel-send-recv", "rust:sync-send-recv", ONE_THREAD, 0, 0},
+	{"rendezvous handoff C / Rust", "c:channel-rendezvous", "rust:rendezvous", ONE_THREAD, 0, 0},
+	{"mpsc 2 producers, ns/msg C / Rust", "c:channel-mpsc-2", "rust:mpsc-2", ONE_THREAD, 1.00, 0},
+	{"RwLock read+drop C / Rust", "c:rwlock-read-drop", "rust:rwlock-read-drop", ONE_THREAD, 1.10, 0},
+	{"RwLock write+drop C / Rust", "c:rwlock-write-drop", "rust:rwlock-write-drop", ONE_THREAD, 0, 0},
+	{"RwLock read-mostly, 2 threads C / Rust", "c:rwlock-read-mostly-2", "rust:rwlock-read-mostly-2", ONE_THREAD, 0, 0},
+	{"Condvar ping-pong C / Rust", "c:condvar-ping-pong", "rust:condvar-ping-pong", ONE_THREAD, 0, 0},
+	{"Condvar notify_one, no waiter C / Rust", "c:condvar-notify-no-waiter", "rust:condvar-notify-one", ONE_THREAD, 0.50, 0},
+	{"RwLock / Mutex read-mostly", "rwlock-read-mostly", "read-mutex", SAME_THREADS, 0, 0},
 };
 
 static bool ratio_at(const struct rl_bench_session *s, const struct ratio_def *d, unsigned t,

@@ -1,6 +1,8 @@
-/* rust.c — rust-compare: Rust's std Rc, Arc and Mutex beside racelab's, in
- * one run, with the targets of the sync issue (Arc within 1.05x of Rust, Rc
- * within 1.2x, the futex Mutex no slower).
+/* rust.c — rust-compare: Rust's std Rc, Arc, Mutex, mpsc, RwLock and
+ * Condvar beside racelab's, in one run, with the targets of the sync issues
+ * (Arc within 1.05x of Rust, Rc within 1.2x, the futex Mutex no slower;
+ * channel send+recv no slower, RwLock read+drop within 1.1x, a notify with
+ * no waiter at most half of Rust's, two-producer MPSC no slower per message).
  *
  * The Rust side is bench/rust/compare.rs built with `rustc -O`: at CMake time
  * when rustc exists (RL_BENCH_RUST_BIN), otherwise here on first use into the
@@ -40,6 +42,16 @@ static const struct {
 	{"rc-clone-drop", "Rust Rc clone+drop", "rc-clone-drop"},
 	{"arc-clone-drop", "Rust Arc clone+drop", "arc-clone-drop"},
 	{"mutex-lock-unlock", "Rust Mutex lock+unlock", "mutex-futex-lock-unlock"},
+	/* the rest of std::sync (bench/bench_stdsync.c) */
+	{"mpsc-send-recv", "Rust mpsc channel() send+recv", "channel-send-recv"},
+	{"sync-send-recv", "Rust mpsc sync_channel(16) send+recv", "sync-channel-send-recv"},
+	{"rendezvous", "Rust mpsc sync_channel(0) handoff", "channel-rendezvous"},
+	{"mpsc-2", "Rust mpsc channel() 2 producers", "channel-mpsc-2"},
+	{"rwlock-read-drop", "Rust RwLock read+drop", "rwlock-read-drop"},
+	{"rwlock-write-drop", "Rust RwLock write+drop", "rwlock-write-drop"},
+	{"rwlock-read-mostly-2", "Rust read-mostly RwLock, 2 threads", "rwlock-read-mostly-2"},
+	{"condvar-ping-pong", "Rust Condvar ping-pong round trip", "condvar-ping-pong"},
+	{"condvar-notify-one", "Rust Condvar notify_one, no waiter", "condvar-notify-no-waiter"},
 };
 
 /* Run @argv; stdout into @out (malloc'd, NUL-terminated) when non-NULL,
@@ -410,7 +422,7 @@ static int rust_compare(struct rl_bench_session *s)
 const struct rl_bench rl_bench_rust_compare = {
 	.name = "rust-compare",
 	.series = "Rust std",
-	.what = "Rust's Rc/Arc clone+drop and Mutex lock+unlock (rustc -O) beside racelab's",
+	.what = "Rust's Rc/Arc clone+drop, Mutex, mpsc, RwLock and Condvar (rustc -O) beside racelab's",
 	.flags = RL_BENCH_CUSTOM,
 	.custom = rust_compare,
 };

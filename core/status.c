@@ -11,6 +11,8 @@ const char *rl_strerror(int status)
 	case RL_EINVAL: return "invalid argument";
 	case RL_EBUSY: return "busy: the operation would block";
 	case RL_EDEADLK: return "deadlock detected";
+	case RL_EDISCONNECTED: return "disconnected: the other end of the channel is gone";
+	case RL_ETIMEDOUT: return "timed out";
 	case RL_EPANICKED: return "the thread panicked";
 	default: return "unknown status";
 	}

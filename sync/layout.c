@@ -20,7 +20,12 @@
 #include <string.h>
 
 #include <racelab/arc.h>
+#include <racelab/barrier.h>
+#include <racelab/channel.h>
+#include <racelab/condvar.h>
 #include <racelab/memmap.h>
+#include <racelab/once.h>
+#include <racelab/rwlock.h>
 #include <racelab/rc.h>
 #include <racelab/vec.h>
 
@@ -214,6 +219,50 @@ size_t rl_layout_vtable(const struct rl_layout_vtable_entry **entries)
 	return sizeof vtable / sizeof vtable[0];
 }
 
+/* ---- the rest of std::sync (rustc 1.95 figures, checked by layout_check.rs) */
+
+static void build_std_sync(size_t arc_hdr, size_t arc_hdr_align)
+{
+	row("Condvar", 4, 4, "rl_condvar", sizeof(rl_condvar), alignof(rl_condvar),
+	    "Rust's futex word, plus a waiter count (no syscall on a notify nobody waits for) and the mutex of the two-mutex check");
+	size_t r4 = rl_rwlock_size(sizeof(int32_t));
+	row("RwLock<i32>", 16, 4, "rl_rwlock_size(sizeof(int32_t))", r4, alignof(uint32_t),
+	    "state + writer_notify futex words, poison flag, value");
+	/* Where rl_rwlock_write_guard_get() points: measured on a real lock. */
+	size_t off = 0;
+	rl_rwlock *l = malloc(r4);
+	if (l) {
+		rl_rwlock_init(l, sizeof(int32_t));
+		rl_rwlock_read_guard g;
+		rl_rwlock_read(l, &g);
+		off = (size_t)((const unsigned char *)rl_rwlock_read_guard_get(&g) -
+			       (const unsigned char *)l);
+		rl_rwlock_read_guard_drop(&g);
+		rl_rwlock_destroy(l);
+		free(l);
+	}
+	row("RwLock<i32> value offset", 12, 4, "rl_rwlock_read_guard_get() - lock", off,
+	    alignof(int32_t), "the value follows the 10-byte header, aligned");
+	row("RwLock<()>", 12, 4, "rl_rwlock_size(0)", rl_rwlock_size(0), alignof(uint32_t),
+	    "two words + flag, padded to the words' alignment");
+	row("RwLock<u8>", 12, 4, "rl_rwlock_size(sizeof(uint8_t))", rl_rwlock_size(sizeof(uint8_t)),
+	    alignof(uint32_t), "the byte fits in the padding");
+	row("RwLock<u64>", 24, 8, "rl_rwlock_size(sizeof(uint64_t))",
+	    rl_rwlock_size(sizeof(uint64_t)), alignof(uint64_t),
+	    "the value is 8-aligned, so the block is too");
+	row("ArcInner<RwLock<i32>>", 32, 8, "rl_arc_rwlock_new(sizeof(int32_t), NULL) box",
+	    box_size(arc_hdr, arc_hdr_align, r4, alignof(uint32_t)),
+	    max_size(arc_hdr_align, alignof(uint32_t)), "Arc<RwLock<T>> is one allocation");
+	row("Barrier", 40, 8, "rl_barrier", sizeof(rl_barrier), alignof(rl_barrier),
+	    "Rust: Mutex<{count, generation}> + Condvar + n; racelab: count and generation futex words + n");
+	row("Once", 4, 4, "rl_once", sizeof(rl_once), alignof(rl_once),
+	    "one futex word with Rust's five states");
+	row("Sender<i64>", 16, 8, "rl_sender *", sizeof(rl_sender *), alignof(rl_sender *),
+	    "Rust: a flavour tag + pointer (array, list, zero channels); racelab has one flavour");
+	row("Receiver<i64>", 16, 8, "rl_receiver *", sizeof(rl_receiver *),
+	    alignof(rl_receiver *), "as Sender<T>");
+}
+
 static void build(void)
 {
 	/* Handles: one pointer, NULL is None (the null-pointer niche). */
@@ -262,6 +311,7 @@ static void build(void)
 	row("Mutex<i32> (pthread backend)", -1, -1, "rl_pmutex_size(sizeof(int32_t))",
 	    rl_pmutex_size(sizeof(int32_t)), rl_pmutex_align(sizeof(int32_t)),
 	    "a pthread_mutex_t lock word; Rust on Linux uses a futex");
+	build_std_sync(arc_hdr, arc_hdr_align);
 
 	/* The seed's value types. */
 	row("(char, u8, i32)", 12, 4, "struct { uint32_t c; uint8_t b; int32_t i; }",

@@ -1,4 +1,4 @@
-//! compare.rs — Rust's std Rc, Arc and Mutex, measured with the method of
+//! compare.rs — Rust's std Rc, Arc, Mutex and the rest of std::sync, measured with the method of
 //! `racelab bench`, so that `racelab bench rust-compare` can print C/Rust
 //! ratios from one run.
 //!
@@ -21,11 +21,17 @@
 //! Rust samples and a busy machine slows both alike:
 //!   cal NAME MS    -> iters N            (calibrate a batch to MS milliseconds)
 //!   run NAME ITERS -> ns X cycles Y      (one batch; per-op figures)
-//! NAME is rc-clone-drop, arc-clone-drop or mutex-lock-unlock.
+//! NAME is rc-clone-drop, arc-clone-drop, mutex-lock-unlock, or one of the
+//! std::sync rows: mpsc-send-recv, sync-send-recv, rendezvous, mpsc-2,
+//! rwlock-read-drop, rwlock-write-drop, rwlock-read-mostly-2,
+//! condvar-ping-pong, condvar-notify-one (their C twins are in
+//! bench/bench_stdsync.c; a second thread is spawned inside the batch, as
+//! there).
 
 use std::hint::black_box;
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::Instant;
 
 #[cfg(target_arch = "x86_64")]
@@ -130,6 +136,9 @@ struct Subjects {
     rc: Rc<u64>,
     arc: Arc<u64>,
     m: Mutex<u64>,
+    rw: RwLock<u64>,
+    chan: (Sender<u64>, Receiver<u64>),
+    schan: (SyncSender<u64>, Receiver<u64>),
 }
 
 // Rc<u64>: clone is a plain increment (with Rust's overflow check).
@@ -159,11 +168,148 @@ fn mutex_loop(s: &Subjects, n: u64) {
     }
 }
 
+// mpsc on one thread: send(i), recv, black_box.
+fn mpsc_loop(s: &Subjects, n: u64) {
+    for i in 0..n {
+        s.chan.0.send(i).unwrap();
+        black_box(s.chan.1.recv().unwrap());
+    }
+}
+
+fn sync_loop(s: &Subjects, n: u64) {
+    for i in 0..n {
+        s.schan.0.send(i).unwrap();
+        black_box(s.schan.1.recv().unwrap());
+    }
+}
+
+// `producers` threads send n messages in all; this thread receives them.
+fn producers(n: u64, rendezvous: bool, producers: u64) {
+    let (rx, handles) = if rendezvous {
+        let (tx, rx) = mpsc::sync_channel::<u64>(0);
+        let h = std::thread::spawn(move || {
+            for i in 0..n {
+                tx.send(i).unwrap();
+            }
+        });
+        (rx, vec![h])
+    } else {
+        let (tx, rx) = mpsc::channel::<u64>();
+        let mut hs = Vec::new();
+        for p in 0..producers {
+            let tx = tx.clone();
+            let k = n / producers + if p == 0 { n % producers } else { 0 };
+            hs.push(std::thread::spawn(move || {
+                for i in 0..k {
+                    tx.send(i).unwrap();
+                }
+            }));
+        }
+        (rx, hs)
+    };
+    let mut got = 0u64;
+    while let Ok(v) = rx.recv() {
+        black_box(v);
+        got += 1;
+    }
+    for h in handles {
+        h.join().unwrap();
+    }
+    assert_eq!(got, n);
+}
+
+fn rendezvous_loop(_s: &Subjects, n: u64) {
+    producers(n, true, 1);
+}
+
+fn mpsc2_loop(_s: &Subjects, n: u64) {
+    producers(n, false, 2);
+}
+
+fn rw_read_loop(s: &Subjects, n: u64) {
+    for _ in 0..n {
+        let g = s.rw.read().unwrap();
+        black_box(&*g);
+        drop(g);
+    }
+}
+
+fn rw_write_loop(s: &Subjects, n: u64) {
+    for _ in 0..n {
+        let g = s.rw.write().unwrap();
+        black_box(&*g);
+        drop(g);
+    }
+}
+
+// Read-mostly: every thread reads; thread 0 writes once per 256 ops.
+fn read_mostly(rw: &RwLock<u64>, idx: u64, n: u64) {
+    for i in 0..n {
+        if idx == 0 && i & 255 == 255 {
+            *rw.write().unwrap() += 1;
+            continue;
+        }
+        let g = rw.read().unwrap();
+        black_box(&*g);
+        drop(g);
+    }
+}
+
+fn rw_mostly2_loop(s: &Subjects, n: u64) {
+    let rw = &s.rw; // Subjects holds an Rc: only the RwLock crosses threads
+    std::thread::scope(|sc| {
+        sc.spawn(move || read_mostly(rw, 1, n));
+        read_mostly(rw, 0, n);
+    });
+}
+
+// Two threads take turns through a Mutex<u64> and one Condvar; one op is a
+// round trip.
+fn play(m: &Mutex<u64>, cv: &Condvar, parity: u64, turns: u64) {
+    let mut g = m.lock().unwrap();
+    while *g < 2 * turns {
+        while *g % 2 != parity && *g < 2 * turns {
+            g = cv.wait(g).unwrap();
+        }
+        if *g >= 2 * turns {
+            break;
+        }
+        *g += 1;
+        cv.notify_one();
+    }
+}
+
+fn ping_pong_loop(_s: &Subjects, n: u64) {
+    let m = Mutex::new(0u64);
+    let cv = Condvar::new();
+    std::thread::scope(|sc| {
+        sc.spawn(|| play(&m, &cv, 1, n));
+        play(&m, &cv, 0, n);
+    });
+}
+
+fn notify_loop(_s: &Subjects, n: u64) {
+    let cv = Condvar::new();
+    for _ in 0..n {
+        cv.notify_one();
+        black_box(&cv);
+    }
+}
+
 fn lookup(name: &str) -> Option<fn(&Subjects, u64)> {
     match name {
         "rc-clone-drop" => Some(rc_loop),
         "arc-clone-drop" => Some(arc_loop),
         "mutex-lock-unlock" => Some(mutex_loop),
+        "mpsc-send-recv" => Some(mpsc_loop),
+        "sync-send-recv" => Some(sync_loop),
+        "rendezvous" => Some(rendezvous_loop),
+        "mpsc-2" => Some(mpsc2_loop),
+        "rwlock-read-drop" => Some(rw_read_loop),
+        "rwlock-write-drop" => Some(rw_write_loop),
+        "rwlock-read-mostly-2" => Some(rw_mostly2_loop),
+        "condvar-ping-pong" => Some(ping_pong_loop),
+        "condvar-notify-one" => Some(notify_loop),
         _ => None,
     }
 }
@@ -196,7 +342,14 @@ fn serve(s: &Subjects) {
 }
 
 fn main() {
-    let s = Subjects { rc: Rc::new(0), arc: Arc::new(0), m: Mutex::new(0) };
+    let s = Subjects {
+        rc: Rc::new(0),
+        arc: Arc::new(0),
+        m: Mutex::new(0),
+        rw: RwLock::new(0),
+        chan: mpsc::channel(),
+        schan: mpsc::sync_channel(16),
+    };
     if std::env::args().nth(1).as_deref() == Some("--serve") {
         serve(&s);
         return;
@@ -208,7 +361,20 @@ fn main() {
             std::process::exit(2);
         }
     };
-    for name in ["rc-clone-drop", "arc-clone-drop", "mutex-lock-unlock"] {
+    for name in [
+        "rc-clone-drop",
+        "arc-clone-drop",
+        "mutex-lock-unlock",
+        "mpsc-send-recv",
+        "sync-send-recv",
+        "rendezvous",
+        "mpsc-2",
+        "rwlock-read-drop",
+        "rwlock-write-drop",
+        "rwlock-read-mostly-2",
+        "condvar-ping-pong",
+        "condvar-notify-one",
+    ] {
         let body = lookup(name).expect("known name");
         measure(name, &o, |n| body(&s, n));
     }

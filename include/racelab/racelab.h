@@ -7,6 +7,11 @@
  *   rc.h        std::rc::Rc and rc::Weak (non-atomic counts; !Send, !Sync)
  *   arc.h       std::sync::Arc and sync::Weak (atomic counts)
  *   mutex.h     std::sync::Mutex<T> and its guard; rl_arc_mutex_new() for Arc<Mutex<T>>
+ *   condvar.h   std::sync::Condvar (futex; no syscall on a notify nobody waits for)
+ *   rwlock.h    std::sync::RwLock<T> and its guards; rl_arc_rwlock_new()
+ *   channel.h   std::sync::mpsc: channel(), sync_channel(n), rendezvous
+ *   barrier.h   std::sync::Barrier
+ *   once.h      std::sync::Once (RL_ONCE_INIT)
  *   cell.h      std::cell::Cell<i64> (a plain value; !Sync)
  *   rcu.h       an RCU-protected pointer on liburcu (arc-swap's role)
  *   vec.h       Vec<T>, String, slices and a dyn Write trait object
@@ -30,6 +35,11 @@
 #include <racelab/rc.h>
 #include <racelab/arc.h>
 #include <racelab/mutex.h>
+#include <racelab/condvar.h>
+#include <racelab/rwlock.h>
+#include <racelab/channel.h>
+#include <racelab/barrier.h>
+#include <racelab/once.h>
 #include <racelab/cell.h>
 #include <racelab/rcu.h>
 #include <racelab/vec.h>

@@ -18,6 +18,8 @@ enum rl_status {
 	RL_EINVAL = -22,      /* invalid argument */
 	RL_EBUSY = -16,       /* would block / not unique */
 	RL_EDEADLK = -35,     /* deadlock detected */
+	RL_EDISCONNECTED = -32, /* the other end of a channel is gone (mpsc's Disconnected) */
+	RL_ETIMEDOUT = -110,  /* a timed wait ran out (RecvTimeoutError::Timeout) */
 	RL_EPANICKED = -1000, /* the joined thread panicked (rl_panic) */
 };
 

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::io::{IoSlice, Write};
 use std::mem::{align_of, size_of, transmute_copy};
 use std::rc::Rc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Barrier, Condvar, Mutex, Once, RwLock};
 
 // ---- a global allocator that remembers the last allocation's layout ---------
 
@@ -118,6 +118,28 @@ fn measure(errors: &mut Vec<String>) -> Measured {
     put(&mut m, "Mutex<()>", size_of::<Mutex<()>>(), align_of::<Mutex<()>>());
     put(&mut m, "Mutex<u8>", size_of::<Mutex<u8>>(), align_of::<Mutex<u8>>());
     put(&mut m, "Mutex<u64>", size_of::<Mutex<u64>>(), align_of::<Mutex<u64>>());
+
+    // The rest of std::sync.
+    put(&mut m, "Condvar", size_of::<Condvar>(), align_of::<Condvar>());
+    put(&mut m, "RwLock<i32>", size_of::<RwLock<i32>>(), align_of::<RwLock<i32>>());
+    let rw = RwLock::new(7i32);
+    let off = {
+        let g = rw.read().unwrap();
+        &*g as *const i32 as usize - &rw as *const RwLock<i32> as usize
+    };
+    put(&mut m, "RwLock<i32> value offset", off, align_of::<i32>());
+    put(&mut m, "RwLock<()>", size_of::<RwLock<()>>(), align_of::<RwLock<()>>());
+    put(&mut m, "RwLock<u8>", size_of::<RwLock<u8>>(), align_of::<RwLock<u8>>());
+    put(&mut m, "RwLock<u64>", size_of::<RwLock<u64>>(), align_of::<RwLock<u64>>());
+    let (arw, _, s, a) = allocation_of(|| Arc::new(RwLock::new(0i32)));
+    put(&mut m, "ArcInner<RwLock<i32>>", s, a);
+    drop(arw);
+    put(&mut m, "Barrier", size_of::<Barrier>(), align_of::<Barrier>());
+    put(&mut m, "Once", size_of::<Once>(), align_of::<Once>());
+    put(&mut m, "Sender<i64>", size_of::<std::sync::mpsc::Sender<i64>>(),
+        align_of::<std::sync::mpsc::Sender<i64>>());
+    put(&mut m, "Receiver<i64>", size_of::<std::sync::mpsc::Receiver<i64>>(),
+        align_of::<std::sync::mpsc::Receiver<i64>>());
 
     // Values.
     put(&mut m, "(char, u8, i32)", size_of::<(char, u8, i32)>(), align_of::<(char, u8, i32)>());
