@@ -561,6 +561,16 @@ void rl__cleanup_pop_slow(struct rl__cleanup *c)
 		*pp = c->prev;
 }
 
+/* Run cleanups innermost first; each is unlinked before it runs. */
+static void run_cleanups(void)
+{
+	while (rl__unwind_tls.top) {
+		struct rl__cleanup *c = rl__unwind_tls.top;
+		rl__unwind_tls.top = c->prev;
+		c->fn(c);
+	}
+}
+
 static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_list ap)
 {
 	const char *name = rl_thread_name();
@@ -576,12 +586,9 @@ static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_lis
 	fprintf(stderr, "\nthread '%s' panicked at %s:%d:\n%s\n", name, file, line, msg ? msg : "(panic message lost: out of memory)");
 	fflush(stderr);
 
-	/* Run cleanups innermost first; each is unlinked before it runs. */
-	while (rl__unwind_tls.top) {
-		struct rl__cleanup *c = rl__unwind_tls.top;
-		rl__unwind_tls.top = c->prev;
-		c->fn(c);
-	}
+	if (rl__panic_hook)
+		rl__panic_hook(file, line, msg ? msg : "(panic message lost: out of memory)");
+	run_cleanups();
 
 	rl_thread *self = ts.self;
 	if (!self || self->is_main || !ts.unwind) {
@@ -591,6 +598,25 @@ static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_lis
 		exit(101);
 	}
 	self->panic_msg = msg ? msg : strdup("(panic message lost: out of memory)");
+	rl__unwind_tls.panicking = false;
+	longjmp(*ts.unwind, 1);
+}
+
+void (*rl__panic_hook)(const char *file, int line, const char *msg);
+
+int rl__thread_can_unwind(void)
+{
+	return ts.self && !ts.self->is_main && ts.unwind && !rl__unwind_tls.panicking;
+}
+
+_Noreturn void rl__thread_unwind(const char *msg)
+{
+	rl_thread *self = ts.self;
+	if (!rl__thread_can_unwind())
+		RL_FATAL("thread '%s' cannot be unwound: not a spawned rl thread", rl_thread_name());
+	rl__unwind_tls.panicking = true;
+	run_cleanups();
+	self->panic_msg = strdup(msg);
 	rl__unwind_tls.panicking = false;
 	longjmp(*ts.unwind, 1);
 }
