@@ -146,6 +146,15 @@ void rl__model_die(void)
 		rl__thread_unwind("schedule ended by the model checker");
 }
 
+static void mark_joined(const void *handle)
+{
+	for (unsigned i = M.nthr; i-- > 0;)
+		if (M.thr[i].handle == handle && !M.thr[i].joined) {
+			M.thr[i].joined = true;
+			return;
+		}
+}
+
 /* The detector's reports (detector lock held: no probe calls). */
 static void sink(const rl_probe_report *r, void *ctx)
 {
@@ -178,6 +187,13 @@ static void sink(const rl_probe_report *r, void *ctx)
 		line[n] = 0;
 		fail_report(RL_MODEL_DEADLOCK, r->text, "%s", line);
 		atomic_store_explicit(&rl__model_kill, true, memory_order_relaxed);
+		/* The scheduler now releases every thread; a blocked join goes
+		 * ahead without a JOIN event: its thread counts as joined. */
+		for (unsigned t = 0; t < M.nthr; t++) {
+			const struct rl__sched_thr *st = M.thr[t].st;
+			if (st && st->state != RL__SCHED_DONE && st->blocked && st->wait.op == RL_PROBE_JOIN)
+				mark_joined(st->wait.addr);
+		}
 	}
 }
 
@@ -225,11 +241,7 @@ static void observe(unsigned tid, const rl_probe_ev *ev)
 	uintptr_t lo = (uintptr_t)ev->addr, hi = lo + (ev->wval ? ev->wval : 1);
 	switch (ev->op) {
 	case RL_PROBE_JOIN:
-		for (unsigned i = M.nthr; i-- > 0;)
-			if (M.thr[i].handle == ev->addr && !M.thr[i].joined) {
-				M.thr[i].joined = true;
-				break;
-			}
+		mark_joined(ev->addr);
 		break;
 	case RL_PROBE_ALLOC:
 		ranges_cut(&M.freed, lo, hi);
