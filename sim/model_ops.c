@@ -177,7 +177,7 @@ static void access_range(unsigned op, const void *addr, size_t size, const char 
 	}
 }
 
-__attribute__((noinline)) void rl__model_track(unsigned op, const void *addr, size_t size, const char *what)
+__attribute__((noinline)) void rl__model_track(unsigned op, void *addr, size_t size, const char *what)
 {
 	const void *pc = __builtin_return_address(0);
 	switch (op) {

@@ -68,7 +68,9 @@ void rl__model_store(void *a, unsigned width, uint64_t v, rl__memory_order mo);
 uint64_t rl__model_rmw(void *a, unsigned width, unsigned op, uint64_t v, rl__memory_order mo);
 bool rl__model_cas(void *a, unsigned width, uint64_t *expected, uint64_t desired, bool weak,
 		   rl__memory_order success, rl__memory_order failure);
-void rl__model_track(unsigned op, const void *addr, size_t size, const char *what);
+/* @addr is not const: gcc would take a const pointer to fresh, unwritten
+ * memory for a read of it (-Wmaybe-uninitialized). */
+void rl__model_track(unsigned op, void *addr, size_t size, const char *what);
 RL__NORETURN void rl__model_assert_fail(const char *expr, const char *file, int line);
 
 /* ---- the atomics ----
@@ -289,7 +291,7 @@ RL__INLINE bool rl_atomic_ptr_compare_exchange_weak(rl_atomic_ptr *a, void **exp
 RL__INLINE void rl_track_read(const void *addr, size_t size, const char *what)
 {
 	if (RL__ACTIVE())
-		rl__model_track(1, addr, size, what);
+		rl__model_track(1, (void *)(uintptr_t)addr, size, what);
 }
 
 RL__INLINE void rl_track_write(void *addr, size_t size, const char *what)
