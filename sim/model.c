@@ -328,18 +328,24 @@ static unsigned replayed(uint64_t k, unsigned def)
 	return def;
 }
 
-/* Whether this thread's last weak CAS failed spuriously: the next one may
- * not, so a retry loop cannot fail forever (every DFS path stays finite). */
-static __thread bool spurious_last;
+/* Whether this rl thread's last weak CAS failed spuriously: the next one may
+ * not, so a retry loop cannot fail forever (every DFS path stays finite).
+ * Keyed by the rl thread's id: pooled OS threads serve many rl threads. */
+static __thread struct {
+	unsigned id;
+	bool last;
+} spurious;
 
 bool rl__model_spurious(void)
 {
-	if (spurious_last) {
-		spurious_last = false;
+	unsigned id = rl_thread_id();
+	if (spurious.id == id && spurious.last) {
+		spurious.last = false;
 		return false;
 	}
-	spurious_last = rl__model_value(2) == 1;
-	return spurious_last;
+	spurious.id = id;
+	spurious.last = rl__model_value(2) == 1;
+	return spurious.last;
 }
 
 unsigned rl__model_value(unsigned n)
@@ -613,6 +619,7 @@ static int run_one(struct body_ctx *ctx, uint64_t seed)
 	rl__sched_driver = &M.driver;
 	rl__probe_observer = observe;
 	rl__panic_hook = on_panic;
+	rl__thread_pool_enabled = 1;
 	int rc = rl_probe_attach(&pc);
 	if (rc != RL_OK)
 		goto out;
@@ -640,6 +647,7 @@ out:
 	rl__sched_driver = NULL;
 	rl__probe_observer = NULL;
 	rl__panic_hook = NULL;
+	rl__thread_pool_enabled = 0;
 	return rc;
 }
 
