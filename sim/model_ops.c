@@ -25,7 +25,13 @@
 
 static const char *kind_of(unsigned width)
 {
-	return width == 1 ? "AtomicBool" : "AtomicU64";
+	return width & RL__WIDTH_PTR ? "AtomicPtr" : width == 1 ? "AtomicBool" : "AtomicU64";
+}
+
+/* Pointer values print as object numbers in traces. */
+static uint16_t flags_of(unsigned width)
+{
+	return width & RL__WIDTH_PTR ? RL_PROBE_F_PTR : 0;
 }
 
 /* Enter @ev; in a schedule being ended, unwind instead of operating. */
@@ -51,6 +57,8 @@ __attribute__((noinline)) uint64_t rl__model_load(const void *a, unsigned width,
 {
 	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_LOAD, a, kind_of(width), "rl_atomic_load");
 	ev.order = (uint8_t)mo;
+	ev.flags = flags_of(width);
+	width &= ~RL__WIDTH_PTR;
 	enter(&ev);
 	ev.rval = load_w(a, width, mo);
 	rl__probe_exit(&ev);
@@ -61,6 +69,8 @@ __attribute__((noinline)) void rl__model_store(void *a, unsigned width, uint64_t
 {
 	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_STORE, a, kind_of(width), "rl_atomic_store");
 	ev.order = (uint8_t)mo;
+	ev.flags = flags_of(width);
+	width &= ~RL__WIDTH_PTR;
 	ev.wval = v;
 	enter(&ev);
 	if (width == 1)
@@ -107,6 +117,8 @@ __attribute__((noinline)) uint64_t rl__model_rmw(void *a, unsigned width, unsign
 		RL_FATAL("unknown atomic read-modify-write %u", op);
 	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RMW, a, kind_of(width), rmw_names[op]);
 	ev.order = (uint8_t)mo;
+	ev.flags = flags_of(width);
+	width &= ~RL__WIDTH_PTR;
 	enter(&ev);
 	if (width == 1)
 		ev.rval = __atomic_exchange_n((bool *)a, v != 0, mo); /* bool has swap only */
@@ -123,6 +135,8 @@ __attribute__((noinline)) bool rl__model_cas(void *a, unsigned width, uint64_t *
 	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_RMW, a, kind_of(width),
 				     weak ? "rl_atomic_compare_exchange_weak" : "rl_atomic_compare_exchange");
 	ev.order = (uint8_t)success;
+	ev.flags = flags_of(width);
+	width &= ~RL__WIDTH_PTR;
 	enter(&ev);
 	/* A weak CAS that would succeed may fail spuriously: a choice the
 	 * model explores (serialised, so the value cannot change meanwhile). */
@@ -192,8 +206,8 @@ __attribute__((noinline)) void rl__model_track(unsigned op, void *addr, size_t s
 					  .name = "rl_track_alloc", .pc = pc });
 		break;
 	case 4:
-		access_range(RL_PROBE_WRITE, addr, size, what, "rl_track_free", pc);
-		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_FREE, .addr = addr, .wval = size,
+		access_range(RL_PROBE_WRITE, addr, size, "tracked memory", "rl_track_free", pc);
+		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_FREE, .addr = addr, .wval = size, .kind = "tracked memory",
 					  .name = "rl_track_free", .pc = pc });
 		break;
 	default:

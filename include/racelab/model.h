@@ -61,6 +61,9 @@ typedef struct rl_atomic_ptr {
 
 /* ---- slow paths (private: taken while rl__probe_active is set) ---- */
 
+/* The width argument of the slow paths: bytes, | RL__WIDTH_PTR for rl_atomic_ptr. */
+#define RL__WIDTH_PTR 0x100u
+
 enum rl__model_rmw_op { RL__RMW_SWAP, RL__RMW_ADD, RL__RMW_SUB, RL__RMW_AND, RL__RMW_OR, RL__RMW_XOR };
 
 uint64_t rl__model_load(const void *a, unsigned width, rl__memory_order mo);
@@ -235,14 +238,14 @@ RL__INLINE void rl_atomic_ptr_init(rl_atomic_ptr *a, void *v)
 RL__INLINE void *rl_atomic_ptr_load(const rl_atomic_ptr *a, memory_order mo)
 {
 	if (RL__ACTIVE())
-		return (void *)(uintptr_t)rl__model_load(&a->v, sizeof(void *), mo);
+		return (void *)(uintptr_t)rl__model_load(&a->v, RL__WIDTH_PTR | sizeof(void *), mo);
 	return atomic_load_explicit((_Atomic(void *) *)&a->v, mo);
 }
 
 RL__INLINE void rl_atomic_ptr_store(rl_atomic_ptr *a, void *v, memory_order mo)
 {
 	if (RL__ACTIVE())
-		rl__model_store(&a->v, sizeof(void *), (uintptr_t)v, mo);
+		rl__model_store(&a->v, RL__WIDTH_PTR | sizeof(void *), (uintptr_t)v, mo);
 	else
 		atomic_store_explicit(&a->v, v, mo);
 }
@@ -250,7 +253,7 @@ RL__INLINE void rl_atomic_ptr_store(rl_atomic_ptr *a, void *v, memory_order mo)
 RL__INLINE void *rl_atomic_ptr_swap(rl_atomic_ptr *a, void *v, memory_order mo)
 {
 	if (RL__ACTIVE())
-		return (void *)(uintptr_t)rl__model_rmw(&a->v, sizeof(void *), RL__RMW_SWAP, (uintptr_t)v, mo);
+		return (void *)(uintptr_t)rl__model_rmw(&a->v, RL__WIDTH_PTR | sizeof(void *), RL__RMW_SWAP, (uintptr_t)v, mo);
 	return atomic_exchange_explicit(&a->v, v, mo);
 }
 
@@ -259,7 +262,7 @@ RL__INLINE bool rl_atomic_ptr_compare_exchange(rl_atomic_ptr *a, void **expected
 {
 	if (RL__ACTIVE()) {
 		uint64_t e = (uintptr_t)*expected;
-		bool ok = rl__model_cas(&a->v, sizeof(void *), &e, (uintptr_t)desired, false, success, failure);
+		bool ok = rl__model_cas(&a->v, RL__WIDTH_PTR | sizeof(void *), &e, (uintptr_t)desired, false, success, failure);
 		*expected = (void *)(uintptr_t)e;
 		return ok;
 	}
@@ -271,7 +274,7 @@ RL__INLINE bool rl_atomic_ptr_compare_exchange_weak(rl_atomic_ptr *a, void **exp
 {
 	if (RL__ACTIVE()) {
 		uint64_t e = (uintptr_t)*expected;
-		bool ok = rl__model_cas(&a->v, sizeof(void *), &e, (uintptr_t)desired, true, success, failure);
+		bool ok = rl__model_cas(&a->v, RL__WIDTH_PTR | sizeof(void *), &e, (uintptr_t)desired, true, success, failure);
 		*expected = (void *)(uintptr_t)e;
 		return ok;
 	}
