@@ -13,6 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lost_update.h"
+
 /* ---- bodies: N threads, each M operations ---- */
 
 static unsigned n_threads, n_ops;
@@ -182,27 +184,6 @@ static void test_model_random_and_pct_are_never_complete(void **state)
 
 /* ---- failures and replay ---- */
 
-static void *lost_update(void *p)
-{
-	rl_atomic_u64 *a = p;
-	uint64_t v = rl_atomic_u64_load(a, memory_order_relaxed);
-	rl_atomic_u64_store(a, v + 1, memory_order_relaxed);
-	return NULL;
-}
-
-static void body_lost_update(void *arg)
-{
-	(void)arg;
-	rl_atomic_u64 a;
-	rl_atomic_u64_init(&a, 0);
-	rl_thread *t[2];
-	for (int i = 0; i < 2; i++)
-		rl_thread_spawn(&t[i], lost_update, &a, NULL);
-	for (int i = 0; i < 2; i++)
-		rl_thread_join(t[i], NULL);
-	RL_ASSERT(rl_atomic_u64_load(&a, memory_order_relaxed) == 2);
-}
-
 static void expect_replay(const rl_model_result *found)
 {
 	rl_model_config c = { .replay = found->replay, .quiet = true };
@@ -225,7 +206,7 @@ static void test_model_dfs_failure_gives_a_token_that_replays(void **state)
 	assert_false(r.complete);
 	assert_non_null(strstr(r.message, "assertion failed"));
 	assert_non_null(strstr(r.message, "thread 'main'"));
-	assert_non_null(strstr(r.message, "test_model.c:"));
+	assert_non_null(strstr(r.message, "lost_update.h:"));
 	assert_true(strncmp(r.replay, "dfs.", 4) == 0);
 	assert_true(strlen(r.replay) < 32);
 	expect_replay(&r);

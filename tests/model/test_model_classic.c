@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "lost_update.h"
+
 static rl_model_result check(rl_model_fn *body, void *arg)
 {
 	rl_model_config c = { .quiet = true };
@@ -220,19 +222,11 @@ static void test_lock_order_respected_is_complete(void **state)
 	assert_true(r.schedules >= 2); /* either thread may take the locks first */
 }
 
-/* ---- a counter: load then store, or fetch_add ---- */
-
-static bool use_rmw;
+/* ---- a counter: load then store (lost_update.h), or fetch_add ---- */
 
 static void *incr(void *p)
 {
-	rl_atomic_u64 *a = p;
-	if (use_rmw) {
-		rl_atomic_u64_fetch_add(a, 1, memory_order_relaxed);
-	} else {
-		uint64_t v = rl_atomic_u64_load(a, memory_order_relaxed);
-		rl_atomic_u64_store(a, v + 1, memory_order_relaxed);
-	}
+	rl_atomic_u64_fetch_add(p, 1, memory_order_relaxed);
 	return NULL;
 }
 
@@ -248,8 +242,7 @@ static void body_counter(void *arg)
 static void test_load_then_store_loses_an_update(void **state)
 {
 	(void)state;
-	use_rmw = false;
-	rl_model_result r = check(body_counter, NULL);
+	rl_model_result r = check(body_lost_update, NULL);
 	expect_failure(&r, RL_MODEL_ASSERT);
 	assert_non_null(strstr(r.message, "== 2"));
 }
@@ -257,7 +250,6 @@ static void test_load_then_store_loses_an_update(void **state)
 static void test_fetch_add_loses_nothing_in_two_schedules(void **state)
 {
 	(void)state;
-	use_rmw = true;
 	rl_model_result r = check(body_counter, NULL);
 	expect_complete(&r);
 	assert_int_equal(r.schedules, 2);
