@@ -34,6 +34,11 @@ extern const struct rl_bench rl_bench_read_arc;
 extern const struct rl_bench rl_bench_arc_clone_drop_no_probe;
 extern const struct rl_bench rl_bench_sched_point_random;
 extern const struct rl_bench rl_bench_sched_point_pct;
+/* bench_model.c */
+extern const struct rl_bench rl_bench_model_native_90;
+extern const struct rl_bench rl_bench_model_dfs_90;
+extern const struct rl_bench rl_bench_atomic_fetch_add_raw;
+extern const struct rl_bench rl_bench_model_atomic_fetch_add;
 
 /* bench_memory.c: Vec, String, stack vs heap */
 extern const struct rl_bench rl_bench_vec_push_grow;

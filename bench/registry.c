@@ -52,6 +52,10 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_rl_spawn_8m,
 	&rl_bench_sched_point_random,
 	&rl_bench_sched_point_pct,
+	&rl_bench_model_native_90,
+	&rl_bench_model_dfs_90,
+	&rl_bench_atomic_fetch_add_raw,
+	&rl_bench_model_atomic_fetch_add,
 	&rl_bench_rust_compare,
 };
 

@@ -42,13 +42,18 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "arch.h"
 #include "core_internal.h"
 #include "sim_hooks.h"
 
 #define NAME_MAX_LEN 63
 
+struct worker;
+
 struct rl_thread {
 	pthread_t pt;
+	struct worker *w;      /* the pooled OS thread running it, or NULL */
+	_Atomic uint32_t done; /* pooled: 1 once it ended (its join waits for it) */
 	rl_thread_fn *fn;
 	void *arg;
 	void *ret;
@@ -349,9 +354,9 @@ static __attribute__((noinline)) void run_body(rl_thread *t)
 	ts.unwind = NULL;
 }
 
-static void *thread_main(void *p)
+/* The rl thread @t on the calling OS thread, from its identity to its EXIT. */
+static void run_thread(rl_thread *t)
 {
-	rl_thread *t = p;
 	rl__tid_tls = t->id;
 	ts.self = t;
 	ts.stack_size = t->stack_size;
@@ -362,6 +367,20 @@ static void *thread_main(void *p)
 	comm[sizeof comm - 1] = '\0';
 	pthread_setname_np(pthread_self(), comm);
 
+	/* Probes: the spawn -> start edge; the scheduler holds the child here
+	 * until it is first picked. */
+	if (t->probed)
+		rl__sim_hooks.probe(&(rl_probe_ev){ .op = RL_PROBE_START, .addr = t, .name = "thread start" });
+	run_body(t);
+	/* Probes: the exit -> join edge; hands the scheduler's baton on. */
+	if (t->probed)
+		rl__sim_hooks.probe(&(rl_probe_ev){ .op = RL_PROBE_EXIT, .addr = t, .name = "thread exit" });
+	ts.self = NULL;
+}
+
+/* This OS thread's alternate signal stack; NULL if none could be set. */
+static void *altstack_on(void)
+{
 	stack_t ss = {0}, old_ss;
 	void *alt = altstack_get();
 	if (alt) {
@@ -372,22 +391,101 @@ static void *thread_main(void *p)
 			alt = NULL;
 		}
 	}
+	return alt;
+}
 
-	/* Probes: the spawn -> start edge; the scheduler holds the child here
-	 * until it is first picked. */
-	if (t->probed)
-		rl__sim_hooks.probe(&(rl_probe_ev){ .op = RL_PROBE_START, .addr = t, .name = "thread start" });
-	run_body(t);
-	/* Probes: the exit -> join edge; hands the scheduler's baton on. */
-	if (t->probed)
-		rl__sim_hooks.probe(&(rl_probe_ev){ .op = RL_PROBE_EXIT, .addr = t, .name = "thread exit" });
-
+static void *thread_main(void *p)
+{
+	rl_thread *t = p;
+	void *alt = altstack_on();
+	run_thread(t);
 	if (alt) {
 		stack_t off = {.ss_flags = SS_DISABLE};
 		sigaltstack(&off, NULL);
 		altstack_put(alt);
 	}
 	return NULL;
+}
+
+/* ---- the thread pool (model schedules) ------------------------------------
+ *
+ * While rl__thread_pool_enabled is set (rl_model() sets it for its
+ * schedules), a spawn runs its rl thread on a parked OS thread of the same
+ * stack size instead of creating one, and its join waits for the thread's
+ * end instead of pthread_join(): a schedule costs no thread creation. Each
+ * rl thread still gets its own id, name, stack size, unwind point and
+ * signal stack; only the OS thread (its kernel id and its stack mapping) is
+ * reused. Workers park forever once made.
+ */
+uint32_t rl__thread_pool_enabled;
+
+struct worker {
+	struct worker *next;
+	pthread_t pt;
+	size_t stack_size;
+	_Atomic uint32_t go; /* 1: job holds an rl thread to run */
+	rl_thread *job;
+};
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct worker *pool_free;
+
+static void *worker_main(void *p)
+{
+	struct worker *w = p;
+	altstack_on(); /* kept for the worker's life */
+	for (;;) {
+		/* Acquire: pairs with the release in pool_start(): the job is visible. */
+		while (atomic_load_explicit(&w->go, memory_order_acquire) == 0)
+			rl__futex_wait(&w->go, 0);
+		atomic_store_explicit(&w->go, 0, memory_order_relaxed);
+		rl_thread *t = w->job;
+		run_thread(t);
+		pthread_mutex_lock(&pool_lock);
+		w->next = pool_free;
+		pool_free = w;
+		pthread_mutex_unlock(&pool_lock);
+		/* Release: pairs with the acquire in rl_thread_join(): everything
+		 * the thread did (t->ret, t->panic_msg) is visible to the joiner.
+		 * @t may be freed as soon as this store lands. */
+		atomic_store_explicit(&t->done, 1, memory_order_release);
+		rl__futex_wake_all(&t->done);
+	}
+	return NULL;
+}
+
+/* Run @t on a pooled worker of its stack size. Return: 0, or an errno. */
+static int pool_start(rl_thread *t, const pthread_attr_t *attr)
+{
+	pthread_mutex_lock(&pool_lock);
+	struct worker **pp = &pool_free, *w;
+	while ((w = *pp) && w->stack_size != t->stack_size)
+		pp = &w->next;
+	if (w)
+		*pp = w->next;
+	pthread_mutex_unlock(&pool_lock);
+	bool fresh = !w;
+	if (fresh) {
+		if (!(w = calloc(1, sizeof(*w))))
+			return ENOMEM;
+		w->stack_size = t->stack_size;
+	}
+	w->job = t;
+	t->w = w;
+	/* Release: pairs with the acquire in worker_main(). */
+	atomic_store_explicit(&w->go, 1, memory_order_release);
+	if (fresh) {
+		int err = pthread_create(&w->pt, attr, worker_main, w);
+		if (err) {
+			free(w);
+			t->w = NULL;
+			return err;
+		}
+	} else {
+		rl__futex_wake_one(&w->go);
+	}
+	t->pt = w->pt;
+	return 0;
 }
 
 static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_opts *opts,
@@ -438,7 +536,10 @@ static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_o
 	t->probed = RL_UNLIKELY(rl__probe_active != 0);
 	if (t->probed)
 		rl__sim_hooks.probe(&pev);
-	err = pthread_create(&t->pt, &attr, thread_main, t);
+	if (rl__thread_pool_enabled && !is_main)
+		err = pool_start(t, &attr);
+	else
+		err = pthread_create(&t->pt, &attr, thread_main, t);
 	pthread_attr_destroy(&attr);
 	if (err != 0) {
 		if (t->probed) {
@@ -466,7 +567,14 @@ int rl_thread_join(rl_thread *t, void **ret)
 	rl_probe_ev pev = { .op = RL_PROBE_JOIN, .addr = t, .name = "rl_thread_join" };
 	if (t->probed && RL_UNLIKELY(rl__probe_active != 0))
 		rl__sim_hooks.enter(&pev);
-	int err = pthread_join(t->pt, NULL);
+	int err = 0;
+	if (t->w) {
+		/* Acquire: pairs with the release in worker_main(). */
+		while (atomic_load_explicit(&t->done, memory_order_acquire) == 0)
+			rl__futex_wait(&t->done, 0);
+	} else {
+		err = pthread_join(t->pt, NULL);
+	}
 	if (pev.priv) /* the enter above ran and asked for its exit */
 		rl__sim_hooks.exit(&pev);
 	if (err != 0)
@@ -561,6 +669,16 @@ void rl__cleanup_pop_slow(struct rl__cleanup *c)
 		*pp = c->prev;
 }
 
+/* Run cleanups innermost first; each is unlinked before it runs. */
+static void run_cleanups(void)
+{
+	while (rl__unwind_tls.top) {
+		struct rl__cleanup *c = rl__unwind_tls.top;
+		rl__unwind_tls.top = c->prev;
+		c->fn(c);
+	}
+}
+
 static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_list ap)
 {
 	const char *name = rl_thread_name();
@@ -576,12 +694,9 @@ static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_lis
 	fprintf(stderr, "\nthread '%s' panicked at %s:%d:\n%s\n", name, file, line, msg ? msg : "(panic message lost: out of memory)");
 	fflush(stderr);
 
-	/* Run cleanups innermost first; each is unlinked before it runs. */
-	while (rl__unwind_tls.top) {
-		struct rl__cleanup *c = rl__unwind_tls.top;
-		rl__unwind_tls.top = c->prev;
-		c->fn(c);
-	}
+	if (rl__panic_hook)
+		rl__panic_hook(file, line, msg ? msg : "(panic message lost: out of memory)");
+	run_cleanups();
 
 	rl_thread *self = ts.self;
 	if (!self || self->is_main || !ts.unwind) {
@@ -591,6 +706,25 @@ static _Noreturn void vpanic(const char *file, int line, const char *fmt, va_lis
 		exit(101);
 	}
 	self->panic_msg = msg ? msg : strdup("(panic message lost: out of memory)");
+	rl__unwind_tls.panicking = false;
+	longjmp(*ts.unwind, 1);
+}
+
+void (*rl__panic_hook)(const char *file, int line, const char *msg);
+
+int rl__thread_can_unwind(void)
+{
+	return ts.self && !ts.self->is_main && ts.unwind && !rl__unwind_tls.panicking;
+}
+
+_Noreturn void rl__thread_unwind(const char *msg)
+{
+	rl_thread *self = ts.self;
+	if (!rl__thread_can_unwind())
+		RL_FATAL("thread '%s' cannot be unwound: not a spawned rl thread", rl_thread_name());
+	rl__unwind_tls.panicking = true;
+	run_cleanups();
+	self->panic_msg = strdup(msg);
 	rl__unwind_tls.panicking = false;
 	longjmp(*ts.unwind, 1);
 }

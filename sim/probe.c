@@ -89,6 +89,8 @@ struct probe_session rl__sess;
 RL__THREAD_LOCAL struct probe_tls rl__ptls;
 _Alignas(64) _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
 
+void (*rl__probe_observer)(unsigned tid, const rl_probe_ev *ev);
+
 static bool is_blocking(unsigned op)
 {
 	return op == RL_PROBE_LOCK || op == RL_PROBE_JOIN || op == RL_PROBE_RCU_SYNC;
@@ -262,6 +264,8 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 	}
 	if (rl__sess.sched)
 		rl__sched_after(rl__sess.sched, &t->sch, ev);
+	if (rl__probe_observer)
+		rl__probe_observer(t->tid, ev);
 }
 
 /* ---- the lock-free paths (see the top of this file) ---- */
@@ -444,7 +448,7 @@ int rl__probe_enter(rl_probe_ev *ev)
 /* rl__probe_enter() under the lock (or the scheduler's blocking ops). */
 static int enter_slow(struct pthr *t, rl_probe_ev *ev)
 {
-	if (rl__sess.sched && is_sched_point(ev->op)) {
+	if (rl__sess.sched && is_sched_point(ev->op) && !(ev->flags & RL_PROBE_F_NOSCHED)) {
 		int rc = rl__sched_point(rl__sess.sched, &t->sch, ev);
 		if (rc != RL_OK)
 			return rc;

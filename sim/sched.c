@@ -203,6 +203,8 @@ static bool enabled(const struct rl__sched *s, const struct rl__sched_thr *t)
 	return !t->blocked || can_proceed(s, &t->wait);
 }
 
+struct rl__sched_driver *rl__sched_driver;
+
 static struct rl__sched_thr *choose(struct rl__sched *s)
 {
 	unsigned n = 0;
@@ -211,6 +213,11 @@ static struct rl__sched_thr *choose(struct rl__sched *s)
 			s->en[n++] = s->thr[i];
 	if (!n)
 		return NULL;
+	if (rl__sched_driver) {
+		struct rl__sched_thr *t = rl__sched_driver->choose(rl__sched_driver->ctx, s->cur, s->en, n);
+		if (t)
+			return t;
+	}
 	if (s->kind == RL_SCHEDULE_RANDOM)
 		return n == 1 ? s->en[0] : s->en[rng_below(s, n)];
 	struct rl__sched_thr *best = s->en[0];
@@ -232,6 +239,8 @@ static void release_all(struct rl__sched *s, struct rl__sched_thr *cur)
 
 static const char *strategy_name(rl_probe_schedule k)
 {
+	if (rl__sched_driver && rl__sched_driver->name)
+		return rl__sched_driver->name;
 	return k == RL_SCHEDULE_PCT ? "pct" : "random";
 }
 
@@ -430,11 +439,11 @@ int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_pro
 		cur->prio = ++s->next_cp; /* the i-th change point: priority i */
 	if (ev->op == RL_PROBE_YIELD && s->kind == RL_SCHEDULE_PCT)
 		cur->prio = --s->yield_prio;
+	cur->wait = *ev; /* every thread's next operation, for the model's strategy */
 	if (is_blocking(ev->op)) {
 		/* Enabled only while the operation can complete, re-checked at every
 		 * choice: a free mutex can be taken by another thread before we are
 		 * picked. */
-		cur->wait = *ev;
 		cur->blocked = true;
 		if (!can_proceed(s, ev))
 			note_blocked(s, cur, ev);

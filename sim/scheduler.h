@@ -67,4 +67,26 @@ uint64_t rl__sched_switches(const struct rl__sched *s);
 bool rl__sched_deadlocked(const struct rl__sched *s);
 bool rl__sched_step_limited(const struct rl__sched *s);
 
+/* ---- the model checker's hooks (sim/model.c) ----
+ *
+ * Set by rl_model() before it attaches and cleared after it detaches, so
+ * every probed thread sees them through its spawn. */
+
+/* The model's strategy. choose() runs on the baton holder at every choice
+ * with the enabled threads (@cur: the thread at the scheduling point, or the
+ * one exiting, then no longer enabled); every thread's next operation is in
+ * its `wait` (op 0 for a thread not started yet). It returns the thread to
+ * run, or NULL for the session's own strategy (random, PCT). */
+struct rl__sched_driver {
+	struct rl__sched_thr *(*choose)(void *ctx, struct rl__sched_thr *cur, struct rl__sched_thr *const *en,
+					unsigned n);
+	void *ctx;
+	const char *name; /* the strategy in deadlock reports */
+};
+extern struct rl__sched_driver *rl__sched_driver;
+
+/* Called under the detector lock after each recorded event (not START, EXIT,
+ * SPAWN), by the thread that did it. */
+extern void (*rl__probe_observer)(unsigned tid, const rl_probe_ev *ev);
+
 #endif

@@ -55,6 +55,19 @@ RL__NORETURN void rl__fatal(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 #define RL_FATAL(...) rl__fatal(__FILE__, __LINE__, __VA_ARGS__)
 
+/* The model checker's view of the thread runtime (core/thread.c, used by
+ * sim/model.c). rl__panic_hook, when set, is called by rl_panic() on the
+ * panicking thread before it unwinds. rl__thread_unwind() unwinds the
+ * current spawned rl thread as rl_panic() does (cleanups run, join returns
+ * RL_EPANICKED with @msg) without printing; rl__thread_can_unwind() says
+ * whether it may. */
+extern void (*rl__panic_hook)(const char *file, int line, const char *msg);
+RL__NORETURN void rl__thread_unwind(const char *msg);
+int rl__thread_can_unwind(void);
+/* While set, spawned rl threads run on pooled OS threads (core/thread.c);
+ * set and cleared by rl_model() while no rl thread runs. */
+extern uint32_t rl__thread_pool_enabled;
+
 #ifdef __cplusplus
 }
 #endif

@@ -141,6 +141,7 @@ typedef enum rl_probe_op {
 #define RL_PROBE_F_RMW 0x2u    /* RCU_PUBLISH by exchange (continues the cell's release sequence) */
 #define RL_PROBE_F_PTR 0x4u    /* .rval/.wval are pointers: traces print them as object numbers */
 #define RL_PROBE_F_SIGNED 0x8u /* .rval/.wval are signed integers */
+#define RL_PROBE_F_NOSCHED 0x10u /* not a scheduling point: the rest of a range whose first word was one */
 
 /**
  * struct rl_probe_ev - one shared-memory operation, as a primitive sees it.
@@ -162,6 +163,8 @@ typedef enum rl_probe_op {
  * @wval:  value written (WRITE, STORE, RMW new value, RCU_PUBLISH); the size
  *         for ALLOC and FREE.
  * @priv:  private to the probe layer: set by enter, read by exit.
+ * @size:  bytes the access covers (READ, WRITE), for the model checker's
+ *         dependency relation; 0 = the location at @addr alone.
  */
 typedef struct rl_probe_ev {
 	uint8_t op;
@@ -175,6 +178,7 @@ typedef struct rl_probe_ev {
 	const void *pc;
 	uint64_t rval;
 	uint64_t wval;
+	uint64_t size;
 } rl_probe_ev;
 
 /* An event for @op on @addr, with the caller's return address as its site.

@@ -17,6 +17,7 @@
  *   vec.h       Vec<T>, String, slices and a dyn Write trait object
  *   check.h     owner checks: Send and Sync violations reported at run time
  *   probe.h     the happens-before race detector and the deterministic scheduler
+ *   model.h     the model checker: modelled atomics, tracked memory, RL_ASSERT, rl_model()
  *   workload.h  the workload catalog and its runner (what `racelab run` runs)
  *   layout.h    racelab's type layouts beside Rust's (`racelab layout`)
  *   memmap.h    where a value lives: code, static data, stack or heap
@@ -45,6 +46,7 @@
 #include <racelab/vec.h>
 #include <racelab/check.h>
 #include <racelab/probe.h>
+#include <racelab/model.h>
 #include <racelab/workload.h>
 #include <racelab/layout.h>
 #include <racelab/memmap.h>
