@@ -11,6 +11,7 @@ const char *rl_strerror(int status)
 	case RL_EINVAL: return "invalid argument";
 	case RL_EBUSY: return "busy: the operation would block";
 	case RL_EDEADLK: return "deadlock detected";
+	case RL_EIO: return "input/output error";
 	case RL_EPANICKED: return "the thread panicked";
 	default: return "unknown status";
 	}

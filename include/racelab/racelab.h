@@ -12,6 +12,7 @@
  *   vec.h       Vec<T>, String, slices and a dyn Write trait object
  *   check.h     owner checks: Send and Sync violations reported at run time
  *   probe.h     the happens-before race detector and the deterministic scheduler
+ *   timeline.h  a probe session's interleaving as an SVG picture
  *   workload.h  the workload catalog and its runner (what `racelab run` runs)
  *   layout.h    racelab's type layouts beside Rust's (`racelab layout`)
  *   memmap.h    where a value lives: code, static data, stack or heap
@@ -35,6 +36,7 @@
 #include <racelab/vec.h>
 #include <racelab/check.h>
 #include <racelab/probe.h>
+#include <racelab/timeline.h>
 #include <racelab/workload.h>
 #include <racelab/layout.h>
 #include <racelab/memmap.h>

@@ -18,6 +18,7 @@ enum rl_status {
 	RL_EINVAL = -22,      /* invalid argument */
 	RL_EBUSY = -16,       /* would block / not unique */
 	RL_EDEADLK = -35,     /* deadlock detected */
+	RL_EIO = -5,          /* an output stream or file reported an error (errno says which) */
 	RL_EPANICKED = -1000, /* the joined thread panicked (rl_panic) */
 };
 
