@@ -1,7 +1,7 @@
 /* timeline_run.c — draws the timeline of one probed run, for check_timeline.py.
  *
  *   timeline_run OUT.svg WORKLOAD SCHEDULE SEED THREADS ITERS
- *       runs a catalog workload with the detector, the given schedule
+ *       runs a catalog workload (THREADS 0: the workload's own) with the detector, the given schedule
  *       (random or pct) and the trace on;
  *   timeline_run OUT.svg deadlock SEED
  *       two threads take two locks in opposite orders until a seed deadlocks.
@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 		}
 		struct rl_workload_result *r = calloc(1, sizeof(*r));
 		if (!r || rl_workload_run(w, &p, r) != RL_OK) {
-			fprintf(stderr, "timeline_run: %s did not run\n", argv[2]);
+			fprintf(stderr, "timeline_run: %s did not run: %s\n", argv[2], r ? r->error_text : "out of memory");
 			free(r);
 			return 1;
 		}
