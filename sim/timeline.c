@@ -26,12 +26,15 @@
 #include <racelab/timeline.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <racelab/probe.h>
 #include <racelab/status.h>
 
@@ -42,8 +45,10 @@ enum {
 	LABEL_MAX = 38, /* characters of a mark's label (10 px monospace) */
 	FOLD_MIN = 8,   /* a run of this many foldable records of one thread folds */
 	FOLD_KEEP = 2,  /* records shown at each end of a folded run */
-	ROW_CAP = 600,  /* past this many rows, only rows near the reports are kept */
-	WINDOW = 24,    /* rows kept on each side of a red mark, and at each end */
+	ROW_CAP = 400,  /* past this many rows, only rows near the reports are kept */
+	WINDOW = 30,    /* rows kept on each side of a red mark */
+	HEAD = 60,      /* rows kept at the start of a long trace */
+	TAIL = 40,      /* and at its end */
 	MAX_RED = 8,    /* reports drawn in red (all are listed in words) */
 	WRAP = 150,     /* characters per line of the words at the bottom */
 };
@@ -231,7 +236,10 @@ static int find_edges(struct tl *t)
 			maxobj = t->rec[i]->obj_id;
 	struct obj_state *o = calloc((size_t)maxobj + 1, sizeof(*o));
 	size_t *start = calloc(t->nthr, sizeof(*start)), *exit_ = calloc(t->nthr, sizeof(*exit_));
-	int rc = o && start && exit_ ? RL_OK : RL_ENOMEM;
+	/* Per thread: the release its last non-acquiring load or RMW read, which
+	 * a later acquire fence of the thread synchronises with. */
+	size_t *fence_src = calloc(t->nthr, sizeof(*fence_src));
+	int rc = o && start && exit_ && fence_src ? RL_OK : RL_ENOMEM;
 
 	for (size_t i = 0; i < t->n && rc == RL_OK; i++) {
 		const rl_probe_trace_rec *r = t->rec[i];
@@ -266,6 +274,8 @@ static int find_edges(struct tl *t)
 			if (acquires(r->order) && s->rel && t->rec[s->rel - 1]->tid != r->tid &&
 			    !seen(s->rel_seen, r->tid))
 				rc = add_edge(t, s->rel - 1, i, E_RELACQ);
+			else if (!acquires(r->order) && s->rel && t->rec[s->rel - 1]->tid != r->tid && r->tid < t->nthr)
+				fence_src[r->tid] = s->rel;
 			if (r->op == RL_PROBE_RMW && !failed && releases(r->order)) {
 				s->rel = i + 1; /* an RMW that does not release continues the sequence */
 				memset(s->rel_seen, 0, sizeof(s->rel_seen));
@@ -274,6 +284,12 @@ static int find_edges(struct tl *t)
 		case RL_PROBE_STORE:
 			s->rel = releases(r->order) ? i + 1 : 0; /* a plain store ends the release sequence */
 			memset(s->rel_seen, 0, sizeof(s->rel_seen));
+			break;
+		case RL_PROBE_FENCE:
+			if (acquires(r->order) && r->tid < t->nthr && fence_src[r->tid]) {
+				rc = add_edge(t, fence_src[r->tid] - 1, i, E_RELACQ);
+				fence_src[r->tid] = 0;
+			}
 			break;
 		case RL_PROBE_RCU_PUBLISH:
 			s->pub = i + 1;
@@ -291,6 +307,7 @@ static int find_edges(struct tl *t)
 	free(o);
 	free(start);
 	free(exit_);
+	free(fence_src);
 	return rc;
 }
 
@@ -403,8 +420,8 @@ static int fold_runs(struct tl *t)
 	return rc;
 }
 
-/* Past ROW_CAP rows: keep the rows within WINDOW of a red mark and of the two
- * ends; each run of other rows becomes one gap. */
+/* Past ROW_CAP rows: keep the rows within WINDOW of a red mark, the first
+ * HEAD and the last TAIL; each run of other rows becomes one gap. */
 static int keep_near_reports(struct tl *t)
 {
 	if (t->nrows <= ROW_CAP)
@@ -413,7 +430,7 @@ static int keep_near_reports(struct tl *t)
 	if (!keep)
 		return RL_ENOMEM;
 	for (size_t i = 0; i < t->nrows; i++) {
-		bool near = i < WINDOW || i + WINDOW >= t->nrows;
+		bool near = i < HEAD || i + TAIL >= t->nrows;
 		if (t->rows[i].kind == ROW_REC && t->red[t->rows[i].first]) {
 			for (size_t j = i > WINDOW ? i - WINDOW : 0; j <= i + WINDOW && j < t->nrows; j++)
 				keep[j] = true;
@@ -818,6 +835,21 @@ int rl_timeline_write(FILE *f, const char *title)
 	return rc;
 }
 
+/* Write @len bytes to the new file @path; false with errno on failure. */
+static bool write_file(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
 int rl_timeline_save(const char *path, const char *title)
 {
 	if (!path || !*path)
@@ -834,19 +866,43 @@ int rl_timeline_save(const char *path, const char *title)
 		free(buf);
 		return rc;
 	}
-	FILE *out = fopen(path, "w");
-	if (!out) {
+	/* Not a regular file (/dev/stdout, a pipe): write into it. */
+	struct stat sb;
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		bool ok = fd >= 0 && write_file(fd, buf, len);
+		int saved = errno;
+		if (fd >= 0 && close(fd) && ok)
+			ok = false, saved = errno;
 		free(buf);
-		return RL_EIO;
-	}
-	bool ok = fwrite(buf, 1, len, out) == len;
-	int saved = errno;
-	ok = !fclose(out) && ok;
-	if (!ok) {
-		saved = errno ? errno : saved;
-		remove(path);
 		errno = saved;
+		return ok ? RL_OK : RL_EIO;
 	}
+	/* A regular file: a new file beside it, renamed over it when complete,
+	 * so @path never holds part of a picture. */
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + 32);
+	if (!tmp) {
+		free(buf);
+		return RL_ENOMEM;
+	}
+	int fd = -1;
+	for (unsigned k = 0; k < 100 && fd < 0; k++) {
+		snprintf(tmp, plen + 32, "%s.tmp%ld.%u", path, (long)getpid(), k);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	bool ok = fd >= 0 && write_file(fd, buf, len);
+	int saved = errno;
+	if (fd >= 0 && close(fd) && ok)
+		ok = false, saved = errno;
+	if (ok && rename(tmp, path))
+		ok = false, saved = errno;
+	if (!ok && fd >= 0)
+		unlink(tmp);
+	free(tmp);
 	free(buf);
+	errno = saved;
 	return ok ? RL_OK : RL_EIO;
 }

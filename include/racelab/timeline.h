@@ -5,8 +5,10 @@
  * axis (time runs down the page) with its operation and object; the
  * synchronisation edges the trace shows as arrows between lanes (spawn ->
  * start, exit -> join, unlock -> a later lock of the same mutex, release
- * store/RMW -> an acquire load/RMW of the same location, RCU publish -> a
- * dereference that read the published pointer); each reported race's two
+ * store/RMW -> an acquire load/RMW of the same location (or an acquire fence
+ * after a load or RMW of it; one arrow per release and reading thread), RCU
+ * publish -> a dereference that read the published pointer; a release fence
+ * before a relaxed store is not drawn); each reported race's two
  * accesses (or a deadlock's blocked operations) in red, with the missing edge
  * in words at the bottom. Long runs of one thread are folded into one row,
  * and a very long trace keeps the rows around the reports, so a few hundred

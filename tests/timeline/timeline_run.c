@@ -6,10 +6,13 @@
  *   timeline_run OUT.svg deadlock SEED
  *       two threads take two locks in opposite orders until a seed deadlocks.
  *
- * Prints the trace (rl_probe_trace_print) on stdout, then one line per report
- * ("report race OBJ CUR_TID PREV_TID" or "report deadlock"), so the checker
- * compares the picture with what the session recorded, not with what the
- * picture's code believes. Exit 0, or 1 with one line on stderr.
+ * Prints what the session recorded on stdout, so the checker compares the
+ * picture with the session's results, not with what the picture's code
+ * believes: "thread TID NAME" per thread; per trace record "rec I STEP TID OP
+ * ORDER FLAGS OBJ RVAL WVAL" and "line <its trace line>"; per report "report
+ * race OBJ CUR_TID CUR_WRITE PREV_KNOWN PREV_TID PREV_WRITE" and "missing
+ * <the missing edge>", or "report deadlock". Exit 0, or 1 with one line on
+ * stderr.
  */
 #include <racelab/racelab.h>
 
@@ -123,12 +126,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: timeline_run OUT.svg WORKLOAD random|pct SEED THREADS ITERS | OUT.svg deadlock SEED\n");
 		return 1;
 	}
-	if (rl_probe_trace_print(stdout))
-		return 1;
+	rl_probe_stats st;
+	rl_probe_get_stats(&st);
+	for (unsigned k = 0; k < st.threads; k++)
+		printf("thread %u %s\n", k, rl_probe_thread_name(k));
+	for (size_t i = 0; i < rl_probe_trace_len(); i++) {
+		const rl_probe_trace_rec *r = rl_probe_trace_at(i);
+		char line[512];
+		rl_probe_trace_format(r, line, sizeof(line));
+		printf("rec %zu %" PRIu64 " %u %u %u %u %" PRIu32 " %" PRIu64 " %" PRIu64 "\nline %s\n", i, r->step, r->tid,
+		       r->op, r->order, r->flags, r->obj_id, r->rval, r->wval, line);
+	}
 	for (size_t i = 0; i < rl_probe_report_count(); i++) {
 		const rl_probe_report *r = rl_probe_report_at(i);
 		if (r->kind == RL_REPORT_RACE)
-			printf("report race %" PRIu32 " %u %u\n", r->obj_id, r->cur.tid, r->prev.known ? r->prev.tid : 9999u);
+			printf("report race %" PRIu32 " %u %d %d %u %d\nmissing %s\n", r->obj_id, r->cur.tid, r->cur.write,
+			       r->prev.known, r->prev.tid, r->prev.write, r->edge);
 		else
 			printf("report deadlock\n");
 	}
