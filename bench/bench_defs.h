@@ -35,6 +35,12 @@ extern const struct rl_bench rl_bench_arc_clone_drop_no_probe;
 extern const struct rl_bench rl_bench_sched_point_random;
 extern const struct rl_bench rl_bench_sched_point_pct;
 
+/* bench_detect.c: the happens-before detector's cost */
+extern const struct rl_bench rl_bench_detect_read;
+extern const struct rl_bench rl_bench_detect_write;
+extern const struct rl_bench rl_bench_detect_lock_unlock;
+extern const struct rl_bench rl_bench_detect_vs_tsan;
+
 /* bench_memory.c: Vec, String, stack vs heap */
 extern const struct rl_bench rl_bench_vec_push_grow;
 extern const struct rl_bench rl_bench_vec_push_presized;

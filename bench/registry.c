@@ -42,6 +42,10 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_rl_spawn_8m,
 	&rl_bench_sched_point_random,
 	&rl_bench_sched_point_pct,
+	&rl_bench_detect_read,
+	&rl_bench_detect_write,
+	&rl_bench_detect_lock_unlock,
+	&rl_bench_detect_vs_tsan,
 	&rl_bench_rust_compare,
 };
 
