@@ -303,10 +303,12 @@ void rl_bench_print_detect_targets(struct rl_bench_session *s)
 		if (!title)
 			fprintf(s->out, "\nthe happens-before detector's cost: ns per event (one thread), slowdown beside TSan's\n");
 		title = true;
-		char label[96];
+		char label[96], a[32], b[32];
 		snprintf(label, sizeof label, "detector / TSan slowdown, %s", slow_wl[k].name);
-		fprintf(s->out, "  %-42s %4u thr  %6.2fx / %-6.2fx native = %5.2f          target <= 0.50: %s\n", label,
-			SLOW_THREADS, sd, st, q, q <= 0.5 ? "met" : "MISSED");
+		snprintf(a, sizeof a, "%.2fx", sd);
+		snprintf(b, sizeof b, "%.2fx", st);
+		fprintf(s->out, "  %-42s %4u thr  %9s / %-9s native = %5.2f       target <= 0.50: %s\n", label,
+			SLOW_THREADS, a, b, q, q <= 0.5 ? "met" : "MISSED");
 	}
 }
 
