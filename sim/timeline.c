@@ -212,34 +212,77 @@ static int add_edge(struct tl *t, size_t from, size_t to, enum edge_kind k)
 	return RL_OK;
 }
 
-/* Per object number: the last unlock, the head of the release sequence and
- * the last publish seen so far, and which threads already got an edge from
- * it (one arrow per source and thread, not one per spin-loop load). */
-struct obj_state {
-	size_t unlock, rel, pub; /* record index + 1, 0 if none */
-	uint64_t rel_seen[4], pub_seen[4]; /* bit per tid < 256 */
+/* Per object number: the last unlock, the release sequence's heads (its
+ * releasing stores and RMWs, the latest per thread, up to REL_HEADS) and the
+ * last publish, each with the threads that already got an arrow from it (one
+ * arrow per source and thread, not one per spin-loop load). Allocated for the
+ * objects that synchronise only. */
+enum { REL_HEADS = 4 };
+
+struct head {
+	size_t rec;       /* record index + 1 */
+	uint64_t seen[4]; /* bit per tid < 256 */
 };
 
-static bool seen(uint64_t *bits, unsigned tid)
+struct obj_state {
+	size_t unlock;
+	struct head rel[REL_HEADS], pub;
+	unsigned nrel;
+};
+
+/* True if @tid already had an arrow from @h; marks it. */
+static bool seen(struct head *h, unsigned tid)
 {
 	uint64_t m = UINT64_C(1) << (tid & 63);
-	bool was = bits[(tid >> 6) & 3] & m;
-	bits[(tid >> 6) & 3] |= m;
+	bool was = h->seen[(tid >> 6) & 3] & m;
+	h->seen[(tid >> 6) & 3] |= m;
 	return was;
+}
+
+/* Record @i (by @tid) releases into the object's sequence. */
+static void push_head(struct tl *t, struct obj_state *s, size_t i, unsigned tid)
+{
+	unsigned k = 0;
+	while (k < s->nrel && t->rec[s->rel[k].rec - 1]->tid != tid)
+		k++;
+	if (k == s->nrel && s->nrel == REL_HEADS)
+		k = 0; /* full: the oldest goes */
+	if (k < s->nrel) {
+		memmove(&s->rel[k], &s->rel[k + 1], (s->nrel - k - 1) * sizeof(s->rel[0]));
+		s->nrel--;
+	}
+	s->rel[s->nrel++] = (struct head){ .rec = i + 1 };
+}
+
+/* Arrows from the sequence's heads of other threads to the acquire @i. */
+static int acquire_from(struct tl *t, struct obj_state *s, size_t i)
+{
+	int rc = RL_OK;
+	unsigned tid = t->rec[i]->tid;
+	for (unsigned k = 0; k < s->nrel && rc == RL_OK; k++)
+		if (t->rec[s->rel[k].rec - 1]->tid != tid && !seen(&s->rel[k], tid))
+			rc = add_edge(t, s->rel[k].rec - 1, i, E_RELACQ);
+	return rc;
+}
+
+static bool synchronises(unsigned op)
+{
+	return op == RL_PROBE_LOCK || op == RL_PROBE_TRYLOCK || op == RL_PROBE_UNLOCK || op == RL_PROBE_LOAD ||
+	       op == RL_PROBE_STORE || op == RL_PROBE_RMW || op == RL_PROBE_RCU_PUBLISH || op == RL_PROBE_RCU_DEREF;
 }
 
 static int find_edges(struct tl *t)
 {
 	uint32_t maxobj = 0;
 	for (size_t i = 0; i < t->n; i++)
-		if (!is_thread_op(t->rec[i]->op) && t->rec[i]->op != RL_PROBE_BLOCKED && t->rec[i]->obj_id > maxobj)
+		if (synchronises(t->rec[i]->op) && t->rec[i]->obj_id > maxobj)
 			maxobj = t->rec[i]->obj_id;
-	struct obj_state *o = calloc((size_t)maxobj + 1, sizeof(*o));
+	struct obj_state **o = calloc((size_t)maxobj + 1, sizeof(*o));
 	size_t *start = calloc(t->nthr, sizeof(*start)), *exit_ = calloc(t->nthr, sizeof(*exit_));
-	/* Per thread: the release its last non-acquiring load or RMW read, which
-	 * a later acquire fence of the thread synchronises with. */
-	size_t *fence_src = calloc(t->nthr, sizeof(*fence_src));
-	int rc = o && start && exit_ && fence_src ? RL_OK : RL_ENOMEM;
+	/* Per thread: the heads its last non-acquiring load or RMW read, which a
+	 * later acquire fence of the thread synchronises with. */
+	struct obj_state *fence = calloc(t->nthr, sizeof(*fence));
+	int rc = o && start && exit_ && fence ? RL_OK : RL_ENOMEM;
 
 	for (size_t i = 0; i < t->n && rc == RL_OK; i++) {
 		const rl_probe_trace_rec *r = t->rec[i];
@@ -250,7 +293,14 @@ static int find_edges(struct tl *t)
 	}
 	for (size_t i = 0; i < t->n && rc == RL_OK; i++) {
 		const rl_probe_trace_rec *r = t->rec[i];
-		struct obj_state *s = !is_thread_op(r->op) && r->op != RL_PROBE_BLOCKED ? &o[r->obj_id] : NULL;
+		struct obj_state *s = NULL;
+		if (synchronises(r->op)) {
+			if (!o[r->obj_id] && !(o[r->obj_id] = calloc(1, sizeof(**o)))) {
+				rc = RL_ENOMEM;
+				break;
+			}
+			s = o[r->obj_id];
+		}
 		bool failed = r->flags & RL_PROBE_F_FAILED;
 		switch (r->op) {
 		case RL_PROBE_SPAWN:
@@ -271,43 +321,43 @@ static int find_edges(struct tl *t)
 			break;
 		case RL_PROBE_LOAD:
 		case RL_PROBE_RMW:
-			if (acquires(r->order) && s->rel && t->rec[s->rel - 1]->tid != r->tid &&
-			    !seen(s->rel_seen, r->tid))
-				rc = add_edge(t, s->rel - 1, i, E_RELACQ);
-			else if (!acquires(r->order) && s->rel && t->rec[s->rel - 1]->tid != r->tid && r->tid < t->nthr)
-				fence_src[r->tid] = s->rel;
-			if (r->op == RL_PROBE_RMW && !failed && releases(r->order)) {
-				s->rel = i + 1; /* an RMW that does not release continues the sequence */
-				memset(s->rel_seen, 0, sizeof(s->rel_seen));
-			}
+			if (acquires(r->order))
+				rc = acquire_from(t, s, i);
+			else if (r->tid < t->nthr && s->nrel)
+				fence[r->tid] = *s;
+			/* An RMW that does not release continues the sequence. */
+			if (r->op == RL_PROBE_RMW && !failed && releases(r->order))
+				push_head(t, s, i, r->tid);
 			break;
 		case RL_PROBE_STORE:
-			s->rel = releases(r->order) ? i + 1 : 0; /* a plain store ends the release sequence */
-			memset(s->rel_seen, 0, sizeof(s->rel_seen));
+			s->nrel = 0; /* a plain store ends the release sequence */
+			if (releases(r->order))
+				push_head(t, s, i, r->tid);
 			break;
 		case RL_PROBE_FENCE:
-			if (acquires(r->order) && r->tid < t->nthr && fence_src[r->tid]) {
-				rc = add_edge(t, fence_src[r->tid] - 1, i, E_RELACQ);
-				fence_src[r->tid] = 0;
+			if (acquires(r->order) && r->tid < t->nthr && fence[r->tid].nrel) {
+				rc = acquire_from(t, &fence[r->tid], i);
+				fence[r->tid].nrel = 0;
 			}
 			break;
 		case RL_PROBE_RCU_PUBLISH:
-			s->pub = i + 1;
-			memset(s->pub_seen, 0, sizeof(s->pub_seen));
+			s->pub = (struct head){ .rec = i + 1 };
 			break;
 		case RL_PROBE_RCU_DEREF:
-			if (s->pub && r->rval && t->rec[s->pub - 1]->wval == r->rval && t->rec[s->pub - 1]->tid != r->tid &&
-			    !seen(s->pub_seen, r->tid))
-				rc = add_edge(t, s->pub - 1, i, E_RCU);
+			if (s->pub.rec && r->rval && t->rec[s->pub.rec - 1]->wval == r->rval &&
+			    t->rec[s->pub.rec - 1]->tid != r->tid && !seen(&s->pub, r->tid))
+				rc = add_edge(t, s->pub.rec - 1, i, E_RCU);
 			break;
 		default:
 			break;
 		}
 	}
+	for (uint32_t k = 0; o && k <= maxobj; k++)
+		free(o[k]);
 	free(o);
 	free(start);
 	free(exit_);
-	free(fence_src);
+	free(fence);
 	return rc;
 }
 

@@ -64,20 +64,35 @@ def parse_run(path):
 
 
 def expected_edges(recs, ops):
-    """The arrows the picture must draw, from the records alone."""
+    """The arrows the picture must draw, from the records alone: happens-before
+    edges the trace shows, one per source and receiving thread."""
     REL = {3, 4, 5}      # release, acq_rel, seq_cst
     ACQ = {1, 2, 4, 5}   # consume, acquire, acq_rel, seq_cst
     FAILED = 1
+    HEADS = 4            # release heads kept per location, the latest per thread
     start, exit_ = {}, {}
     for r in recs:
         if r["op"] == ops["START"]:
             start.setdefault(r["tid"], r["i"])
         if r["op"] == ops["EXIT"]:
             exit_[r["tid"]] = r["i"]
-    edges = set()
-    unlock, rel, pub, rel_seen, pub_seen, fence_src = {}, {}, {}, {}, {}, {}
+    edges, unlock, pub, fence = set(), {}, {}, {}
+    heads = {}  # obj -> list of [record, set of threads given an arrow]
+
+    def push(obj, i):
+        hs = [h for h in heads.get(obj, []) if recs[h[0]]["tid"] != recs[i]["tid"]]
+        if len(hs) == HEADS:
+            hs.pop(0)
+        heads[obj] = hs + [[i, set()]]
+
+    def acquire(hs, i):
+        for h in hs:
+            if recs[h[0]]["tid"] != recs[i]["tid"] and recs[i]["tid"] not in h[1]:
+                h[1].add(recs[i]["tid"])
+                edges.add(("release-acquire", h[0], i))
+
     for r in recs:
-        op, obj, i = r["op"], r["obj"], r["i"]
+        op, obj, i, tid = r["op"], r["obj"], r["i"], r["tid"]
         failed = r["flags"] & FAILED
         if op == ops["SPAWN"] and start.get(obj, -1) > i:
             edges.add(("spawn", i, start[obj]))
@@ -85,31 +100,30 @@ def expected_edges(recs, ops):
             edges.add(("join", exit_[obj], i))
         elif op in (ops["LOCK"], ops["TRYLOCK"]) and not failed:
             u = unlock.get(obj)
-            if u is not None and recs[u]["tid"] != r["tid"]:
+            if u is not None and recs[u]["tid"] != tid:
                 edges.add(("lock", u, i))
         elif op == ops["UNLOCK"]:
             unlock[obj] = i
-        if op in (ops["LOAD"], ops["RMW"]):
-            s = rel.get(obj)
-            if r["order"] in ACQ and s is not None and recs[s]["tid"] != r["tid"] and r["tid"] not in rel_seen[obj]:
-                rel_seen[obj].add(r["tid"])
-                edges.add(("release-acquire", s, i))
-            elif r["order"] not in ACQ and s is not None and recs[s]["tid"] != r["tid"]:
-                fence_src[r["tid"]] = s
+        elif op in (ops["LOAD"], ops["RMW"]):
+            if r["order"] in ACQ:
+                acquire(heads.get(obj, []), i)
+            elif heads.get(obj):
+                fence[tid] = [[h[0], set(h[1])] for h in heads[obj]]
             if op == ops["RMW"] and not failed and r["order"] in REL:
-                rel[obj], rel_seen[obj] = i, set()
+                push(obj, i)
         elif op == ops["STORE"]:
-            rel[obj], rel_seen[obj] = (i if r["order"] in REL else None), set()
-        elif op == ops["FENCE"] and r["order"] in ACQ and r["tid"] in fence_src:
-            edges.add(("release-acquire", fence_src.pop(r["tid"]), i))
+            heads[obj] = []
+            if r["order"] in REL:
+                push(obj, i)
+        elif op == ops["FENCE"] and r["order"] in ACQ and fence.get(tid):
+            acquire(fence.pop(tid), i)
         elif op == ops["RCU_PUBLISH"]:
-            pub[obj], pub_seen[obj] = i, set()
+            pub[obj] = [i, set()]
         elif op == ops["RCU_DEREF"]:
             p = pub.get(obj)
-            if (p is not None and r["rval"] and recs[p]["wval"] == r["rval"] and recs[p]["tid"] != r["tid"]
-                    and r["tid"] not in pub_seen[obj]):
-                pub_seen[obj].add(r["tid"])
-                edges.add(("rcu", p, i))
+            if p and r["rval"] and recs[p[0]]["wval"] == r["rval"] and recs[p[0]]["tid"] != tid and tid not in p[1]:
+                p[1].add(tid)
+                edges.add(("rcu", p[0], i))
     return edges
 
 
