@@ -127,8 +127,9 @@ struct pthr *rl__probe_new_thread(const void *handle, const char *name, struct p
 			t->fast = rl__sess.fast;
 			rl__det_thread_init(rl__sess.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
-		} else {
-			rl__sess.thread_limit = true;
+		} else if (!rl__sess.unchecked_from) {
+			rl__sess.unchecked_from = t->tid;
+			rl__report_unchecked(t->tid, t->name);
 		}
 	}
 	t->sch.tid = t->tid;

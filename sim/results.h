@@ -39,6 +39,8 @@ void rl__reports_free(void);
 size_t rl__report_add(const rl_probe_report *r);
 /* Fold one more racy access into report @idx. */
 void rl__report_bump(size_t idx);
+/* Say on the report file that thread @tid and later ones are not followed. */
+void rl__report_unchecked(unsigned tid, const char *name);
 /* Report a deadlock described by @text (malloc'd; ownership passes). Takes
  * the detector lock itself. */
 void rl__report_deadlock(char *text);
