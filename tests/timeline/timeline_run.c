@@ -16,36 +16,16 @@
  */
 #include <racelab/racelab.h>
 
+#include "sim/spin_lock.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The philosophers of tests/core/test_sched.c, on spin locks the scheduler
- * only enters when free. */
+/* The philosophers of tests/sim/test_sched.c, on probed spin locks. */
 static _Atomic int lock_a, lock_b;
-
-static int s_lock(_Atomic int *l)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_LOCK, l, "Mutex", "rl_mutex_lock");
-	int rc = rl__probe_enter(&ev);
-	if (rc != RL_OK)
-		return rc;
-	/* Acquire: pairs with the release in s_unlock(). */
-	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-		;
-	rl__probe_exit(&ev);
-	return RL_OK;
-}
-
-static void s_unlock(_Atomic int *l)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_UNLOCK, l, "Mutex", "rl_mutex_guard_drop");
-	rl__probe_enter(&ev);
-	atomic_store_explicit(l, 0, memory_order_release);
-	rl__probe_exit(&ev);
-}
 
 static void *philosopher(void *arg)
 {
