@@ -40,6 +40,12 @@ extern const struct rl_bench rl_bench_model_dfs_90;
 extern const struct rl_bench rl_bench_atomic_fetch_add_raw;
 extern const struct rl_bench rl_bench_model_atomic_fetch_add;
 
+/* bench_detect.c: the happens-before detector's cost */
+extern const struct rl_bench rl_bench_detect_read;
+extern const struct rl_bench rl_bench_detect_write;
+extern const struct rl_bench rl_bench_detect_lock_unlock;
+extern const struct rl_bench rl_bench_detect_vs_tsan;
+
 /* bench_memory.c: Vec, String, stack vs heap */
 extern const struct rl_bench rl_bench_vec_push_grow;
 extern const struct rl_bench rl_bench_vec_push_presized;

@@ -294,6 +294,16 @@ const char *rl_bench_suggest(const char *name);
 /* rust-compare (rust.c) */
 extern const struct rl_bench rl_bench_rust_compare;
 
+/* Run @argv; stdout into @out (malloc'd, NUL-terminated) when non-NULL,
+ * otherwise to /dev/null; stderr to /dev/null. @cpu >= 0 pins the child.
+ * Return: the exit status, or -1 when it could not run. (rust.c) */
+int rl_bench_run_child(char *const argv[], char **out, int cpu);
+
+/* bench_detect.c: the detector's targets (ns per event, slowdown beside
+ * TSan's), in the ratios section and as SUMMARY lines. */
+void rl_bench_print_detect_targets(struct rl_bench_session *s);
+void rl_bench_print_detect_summary(struct rl_bench_session *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -56,6 +56,10 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_model_dfs_90,
 	&rl_bench_atomic_fetch_add_raw,
 	&rl_bench_model_atomic_fetch_add,
+	&rl_bench_detect_read,
+	&rl_bench_detect_write,
+	&rl_bench_detect_lock_unlock,
+	&rl_bench_detect_vs_tsan,
 	&rl_bench_rust_compare,
 };
 

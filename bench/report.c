@@ -167,6 +167,7 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 		fprintf(s->out, "  %-42s %4u thr  %9.0f points/s                   target >= 200000: %s\n",
 			sched[i], 2u, pps, pps >= 200000 ? "met" : "MISSED");
 	}
+	rl_bench_print_detect_targets(s);
 }
 
 /* ------------------------------------------------------------------------
@@ -299,6 +300,7 @@ void rl_bench_print_summary(struct rl_bench_session *s)
 		}
 		fputc('\n', s->out);
 	}
+	rl_bench_print_detect_summary(s);
 	fflush(s->out);
 }
 

@@ -57,7 +57,7 @@ static const struct {
 /* Run @argv; stdout into @out (malloc'd, NUL-terminated) when non-NULL,
  * otherwise to /dev/null; stderr to /dev/null. @cpu >= 0 pins the child.
  * Return: the exit status, or -1 when it could not run. */
-static int run_child(char *const argv[], char **out, int cpu)
+int rl_bench_run_child(char *const argv[], char **out, int cpu)
 {
 	int fds[2] = {-1, -1};
 	if (out && pipe(fds) != 0)
@@ -168,7 +168,7 @@ static const char *rust_binary(struct rl_bench_session *s, char *bin, size_t len
 	if (have_rustc) {
 		char *ver = NULL;
 		char *argv[] = {rustc, "--version", NULL};
-		if (run_child(argv, &ver, -1) == 0 && ver) {
+		if (rl_bench_run_child(argv, &ver, -1) == 0 && ver) {
 			ver[strcspn(ver, "\n")] = 0;
 			snprintf(s->rustc_version, sizeof s->rustc_version, "%s", ver);
 		}
@@ -209,7 +209,7 @@ static const char *rust_binary(struct rl_bench_session *s, char *bin, size_t len
 		rl_bench_progress(s, "rust-compare: rustc -O %s", RL_BENCH_RUST_SRC);
 		char *argv[] = {rustc, "-O", "--edition", "2021", "-o", (char *)cands[i],
 				(char *)RL_BENCH_RUST_SRC, NULL};
-		if (run_child(argv, NULL, -1) == 0) {
+		if (rl_bench_run_child(argv, NULL, -1) == 0) {
 			snprintf(bin, len, "%s", cands[i]);
 			return bin;
 		}

@@ -3,18 +3,68 @@
  * take, the workload lookup with its suggestion, Ctrl-C and the exit status.
  * Commands call these, never each other.
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <racelab/parse.h>
 #include <racelab/status.h>
+#include <racelab/timeline.h>
 #include <racelab/workload.h>
 
 #include "cli.h"
 
 const char *rl_cli_prog = "racelab";
+const char *rl_cli_timeline;
+
+/* --timeline @path: not a directory, in a directory that takes a new file. */
+static int timeline_path_check(const char *path)
+{
+	struct stat sb;
+	if (!*path)
+		return rl_cli_usage_error("--timeline needs a file name such as race.svg");
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return rl_cli_usage_error("--timeline '%s' is a directory, not a file", path);
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	if (slash)
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	else
+		snprintf(dir, sizeof dir, ".");
+	if (access(dir, W_OK) != 0)
+		return rl_cli_usage_error("--timeline '%s': cannot create a file in '%s': %s", path, dir, strerror(errno));
+	return 0;
+}
+
+int rl_cli_timeline_prepare(const struct rl_workload *w, struct rl_workload_params *p)
+{
+	if (!rl_cli_timeline)
+		return 0;
+	bool scheduled = p->schedule == RL_PROBE_SCHEDULE_RANDOM || p->schedule == RL_PROBE_SCHEDULE_PCT;
+	bool simulate = (w->flags & RL_WF_SIMULATE) && p->schedule == RL_PROBE_SCHEDULE_DEFAULT;
+	if (!scheduled && !simulate && !p->detect)
+		return rl_cli_usage_error("--timeline needs --detect hb or --schedule random|pct");
+	p->trace = true;
+	return 0;
+}
+
+int rl_cli_timeline_write(const struct rl_workload *w, const struct rl_workload_result *r)
+{
+	if (!rl_cli_timeline)
+		return 0;
+	char title[600];
+	rl_cli_replay(title, sizeof title, w, r);
+	int rc = rl_timeline_save(rl_cli_timeline, title);
+	if (rc == RL_OK)
+		return 0;
+	fprintf(stderr, "racelab: cannot write the timeline '%s': %s\n", rl_cli_timeline,
+		rc == RL_EIO ? strerror(errno) : rl_strerror(rc));
+	return RL_EXIT_FAILED;
+}
 
 int rl_cli_usage_error(const char *fmt, ...)
 {
@@ -90,6 +140,11 @@ int rl_cli_seed_option(int argc, char **argv, int *i, struct rl_workload_params 
 		if (!v || rl_parse_u64(v, 0, UINT64_MAX, &p->seed))
 			return rl_cli_usage_error("--seed needs a whole number, not '%s'", v ? v : "");
 		p->given |= RL_WG_SEED;
+	} else if ((v = rl_cli_option(argc, argv, i, "--timeline", &missing)) || missing) {
+		int st = timeline_path_check(v ? v : "");
+		if (st)
+			return st;
+		rl_cli_timeline = v;
 	} else if ((v = rl_cli_option(argc, argv, i, "--pct-depth", &missing)) || missing) {
 		uint64_t d;
 		if (!v || rl_parse_u64(v, 1, 64, &d))

@@ -31,8 +31,19 @@ const char *rl_cli_option(int argc, char **argv, int *i, const char *opt, bool *
 /* The program as invoked (argv[0]), for the replay command lines. */
 extern const char *rl_cli_prog;
 
-/* Parse --seed or --pct-depth (run and explore) at argv[*i] into @p; --seed
- * adds RL_WG_SEED to @p->given. *@handled: it was one.
+/* --timeline FILE: where the run's interleaving is drawn (timeline.h), or NULL. */
+extern const char *rl_cli_timeline;
+/* With --timeline: record the run's trace (@p->trace), or a usage error when
+ * @p turns on neither the detector nor the scheduler. Return: 0 or RL_EXIT_USAGE. */
+int rl_cli_timeline_prepare(const struct rl_workload *w, struct rl_workload_params *p);
+/* With --timeline: draw the last session into FILE, titled with @r's replay
+ * command line. Return: 0, or RL_EXIT_FAILED after one line on stderr (no file
+ * is left behind). */
+int rl_cli_timeline_write(const struct rl_workload *w, const struct rl_workload_result *r);
+
+/* Parse --seed, --pct-depth or --timeline (run and explore) at argv[*i] into
+ * @p; --seed adds RL_WG_SEED to @p->given; --timeline FILE sets
+ * rl_cli_timeline once FILE's directory takes a new file. *@handled: it was one.
  * Return: 0, or RL_EXIT_USAGE after printing the error. */
 int rl_cli_seed_option(int argc, char **argv, int *i, struct rl_workload_params *p, bool *handled);
 

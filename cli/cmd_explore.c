@@ -34,7 +34,7 @@
 static const char explore_usage[] =
 	"usage: racelab explore NAME [--schedules N] [--strategy random|pct] [--seed S]\n"
 	"                            [--pct-depth D] [--threads N] [--iters N] [--stack SIZE]\n"
-	"                            [--check report|off] [--json]\n"
+	"                            [--check report|off] [--json] [--timeline FILE.svg]\n"
 	"\n"
 	"Runs NAME under racelab's deterministic scheduler with its happens-before detector,\n"
 	"one seed after the other, until the first violation (a data race, a lost update, a\n"
@@ -48,6 +48,8 @@ static const char explore_usage[] =
 	"  --threads, --iters, --stack, --check  as for racelab run (iterations default to the\n"
 	"                    workload's small simulation count)\n"
 	"  --json            one JSON object instead of the text\n"
+	"  --timeline FILE   draw the violating schedule as a picture (SVG; none when no\n"
+	"                    schedule violated)\n"
 	"Exit status: 3 a violation was found, 0 none, 2 bad usage, 1 could not run,\n"
 	"130 interrupted.\n";
 
@@ -388,7 +390,11 @@ int rl_cmd_explore(int argc, char **argv)
 			rl_cli_json_string(stdout, cmd);
 		}
 		printf(",\"interrupted\":%s}\n", rl_workload_stopping() ? "true" : "false");
+		fflush(stdout);
+		int tst = found ? rl_cli_timeline_write(w, &r) : 0;
 		rl_probe_reset();
+		if (tst)
+			return tst;
 		return found ? RL_EXIT_VIOLATION : rl_workload_stopping() ? RL_EXIT_INTERRUPTED : RL_EXIT_CLEAN;
 	}
 
@@ -405,6 +411,8 @@ int rl_cmd_explore(int argc, char **argv)
 			printf("interrupted after %llu schedules: no violation so far\n", (unsigned long long)ran);
 		else
 			printf("no violation in %llu schedules.\n", (unsigned long long)ran);
+		if (rl_cli_timeline)
+			printf("timeline: none written (no schedule violated)\n");
 		if (resolved.schedule == RL_PROBE_SCHEDULE_PCT) {
 			printf("PCT: the chance that all %llu runs missed a bug of depth d (n = %u threads, k = %llu "
 			       "scheduling points) is at most:\n", (unsigned long long)ran, n, (unsigned long long)k);
@@ -448,6 +456,10 @@ int rl_cmd_explore(int argc, char **argv)
 	if (r.lost && !lost.found)
 		printf("\n%s: expected %lld, observed %lld\n", r.unit, (long long)r.expected, (long long)r.observed);
 	printf("\nverdict: %s\nreplay:  %s --trace\n", rl_verdict_name(r.verdict), cmd);
+	fflush(stdout);
+	int tst = rl_cli_timeline_write(w, &r);
+	if (!tst && rl_cli_timeline)
+		printf("timeline: %s\n", rl_cli_timeline);
 	rl_probe_reset();
-	return RL_EXIT_VIOLATION;
+	return tst ? tst : RL_EXIT_VIOLATION;
 }

@@ -24,7 +24,7 @@ static const char run_usage[] =
 	"usage: racelab run NAME [--threads N] [--iters N] [--stack SIZE] [--main-stack SIZE]\n"
 	"                        [--check report|abort|off] [--json] [--expect VERDICT]\n"
 	"                        [--detect hb] [--schedule os|random|pct] [--seed S]\n"
-	"                        [--pct-depth D] [--max-steps N] [--trace]\n"
+	"                        [--pct-depth D] [--max-steps N] [--trace] [--timeline FILE.svg]\n"
 	"\n"
 	"Runs one workload of `racelab list` on the runtime's 8 MiB \"main\" thread and prints\n"
 	"its invariant (expected, observed, lost), the owner-check reports and a verdict:\n"
@@ -52,6 +52,8 @@ static const char run_usage[] =
 	"                     points are drawn in [1, K]\n"
 	"  --max-steps N      stop serialising after N scheduling points (default 2000000)\n"
 	"  --trace            print the interleaving: thread, operation, object, value\n"
+	"  --timeline FILE    draw the interleaving as a picture (SVG): a lane per thread, the\n"
+	"                     synchronisation as arrows, the racing pair in red\n"
 	"Under --detect or --schedule, workloads default to a few hundred iterations (every\n"
 	"operation is a scheduling point). masked-race and masked-race-fixed run under the\n"
 	"scheduler (random, seed 1) with the detector by default; --schedule os runs them plainly.\n"
@@ -99,6 +101,10 @@ int rl_cmd_run(int argc, char **argv)
 	int st = rl_cli_find_workload("run", name, &w);
 	if (st)
 		return st;
+	bool print_trace = p.trace;
+	st = rl_cli_timeline_prepare(w, &p);
+	if (st)
+		return st;
 	char why[RL_WL_TEXT];
 	if (rl_workload_check_params(w, &p, why, sizeof why))
 		return rl_cli_usage_error("%s", why);
@@ -111,15 +117,16 @@ int rl_cmd_run(int argc, char **argv)
 		rl_cli_print_json(stdout, w, &r, have_expect ? &expect : NULL);
 	else
 		rl_cli_print_text(stdout, w, &r, have_expect ? &expect : NULL);
-	if (p.trace && !json && r.sim.on) {
+	if (print_trace && !json && r.sim.on) {
 		printf("  interleaving (%zu records):\n", rl_probe_trace_len());
 		rl_probe_trace_print(stdout);
 	}
-	rl_probe_reset();
 	fflush(stdout);
+	int tst = r.error ? 0 : rl_cli_timeline_write(w, &r);
+	rl_probe_reset();
 	if (r.error)
 		fprintf(stderr, "racelab: %s: %s\n", w->name, r.error_text);
-	return rl_cli_exit_status(&r, have_expect ? &expect : NULL);
+	return tst ? tst : rl_cli_exit_status(&r, have_expect ? &expect : NULL);
 }
 
 int rl_cmd_list(int argc, char **argv)

@@ -116,8 +116,9 @@ static void print_sim_text(FILE *out, const struct rl_workload *w, const struct 
 		fprintf(out, "  %-10s the run reached %llu scheduling points (--max-steps): the rest ran unserialised\n",
 			"note", (unsigned long long)s->max_steps);
 	if (s->thread_limit)
-		fprintf(out, "  %-10s more than %u threads: the detector did not follow the extra ones\n", "note",
-			RL_PROBE_MAX_THREADS - 1);
+		fprintf(out, "  %-10s the detector follows at most %u threads: from thread '%s' (T%u) on, accesses, "
+			"atomics and mutex events were not checked\n", "note", RL_PROBE_MAX_THREADS, s->unchecked_name,
+			s->unchecked_from);
 	if (scheduled(s)) {
 		char cmd[512];
 		rl_cli_replay(cmd, sizeof cmd, w, r);
@@ -295,9 +296,19 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 			s->pct_depth, (unsigned long long)s->events, (unsigned long long)s->lockfree_events,
 			(unsigned long long)s->steps,
 			(unsigned long long)s->switches, s->threads);
-		fprintf(out, ",\"races\":%llu,\"race_events\":%llu,\"deadlock\":%s,\"step_limit\":%s,\"reports\":[",
+		fprintf(out, ",\"races\":%llu,\"race_events\":%llu,\"deadlock\":%s,\"step_limit\":%s",
 			(unsigned long long)s->races, (unsigned long long)s->race_events, s->deadlock ? "true" : "false",
 			s->step_limit ? "true" : "false");
+		/* The detector's coverage: from which thread on it stopped following them. */
+		fprintf(out, ",\"thread_limit\":%s,\"unchecked_from\":", s->thread_limit ? "true" : "false");
+		if (s->thread_limit) {
+			fprintf(out, "{\"tid\":%u,\"thread\":", s->unchecked_from);
+			rl_cli_json_string(out, s->unchecked_name);
+			fputc('}', out);
+		} else {
+			fputs("null", out);
+		}
+		fputs(",\"reports\":[", out);
 		for (unsigned i = 0; i < s->nreports; i++) {
 			if (i)
 				fputc(',', out);

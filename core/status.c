@@ -13,6 +13,7 @@ const char *rl_strerror(int status)
 	case RL_EDEADLK: return "deadlock detected";
 	case RL_EDISCONNECTED: return "disconnected: the other end of the channel is gone";
 	case RL_ETIMEDOUT: return "timed out";
+	case RL_EIO: return "input/output error";
 	case RL_EPANICKED: return "the thread panicked";
 	default: return "unknown status";
 	}

@@ -173,7 +173,7 @@ struct rl__hist {
 
 /* ---- the detector ---- */
 
-#define DD_CACHE 256
+#define DD_FIRST_MAX (1u << 20) /* then new fast keys take the slow path */
 
 struct rl__det {
 	struct ltab locs;
@@ -183,10 +183,7 @@ struct rl__det {
 	uint32_t rfree_n, rfree_cap;
 	struct rl__amap sync; /* address -> struct rl__vc * (release clocks) */
 	struct rl__amap dedup; /* hash(location, site pair) -> report index + 1 */
-	struct {
-		uint64_t key;
-		uint64_t idx1; /* report index + 1 */
-	} dd_cache[DD_CACHE];
+	struct rl__amap dd_first; /* fast key -> the report its first occurrence joined, index + 1 */
 	struct rl__det_thr *thr[RL_PROBE_MAX_THREADS];
 	unsigned history;
 	uint64_t race_events;
@@ -260,6 +257,7 @@ void rl__det_free(struct rl__det *d)
 	}
 	rl__amap_free(&d->sync);
 	rl__amap_free(&d->dedup);
+	rl__amap_free(&d->dd_first);
 	for (size_t i = 0; i < d->ngrave; i++) {
 		rl__vc_free(d->grave[i]);
 		free(d->grave[i]);
@@ -374,9 +372,11 @@ static void race(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev
 	uint64_t fk = mix64(key ^ mix64(csid ^ mix64(((uint64_t)ptid << 34) ^ ((uint64_t)pclk << 2) ^
 						   ((uint64_t)prev_write << 1) ^ cur_write)));
 	fk |= 1;
-	uint32_t slot = (uint32_t)(fk >> 56) % DD_CACHE;
-	if (d->dd_cache[slot].key == fk) {
-		rl__report_bump(d->dd_cache[slot].idx1 - 1);
+	/* A repeat joins the report its first occurrence joined, whatever else
+	 * happened since (a direct-mapped cache here made that depend on addresses). */
+	uint64_t *first = rl__amap_get(&d->dd_first, fk, d->dd_first.n < DD_FIRST_MAX);
+	if (first && *first) {
+		rl__report_bump(*first - 1);
 		return;
 	}
 
@@ -390,8 +390,8 @@ static void race(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev
 		RL_FATAL("out of memory in the race detector");
 	if (*dv) {
 		rl__report_bump(*dv - 1);
-		d->dd_cache[slot].key = fk;
-		d->dd_cache[slot].idx1 = *dv;
+		if (first)
+			*first = *dv;
 		return;
 	}
 
@@ -412,8 +412,8 @@ static void race(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev
 						  .history = d->history });
 	size_t idx = rl__report_add(&r);
 	*dv = idx + 1;
-	d->dd_cache[slot].key = fk;
-	d->dd_cache[slot].idx1 = idx + 1;
+	if (first)
+		*first = idx + 1;
 }
 
 /* ---- plain accesses: FastTrack ---- */

@@ -129,8 +129,9 @@ struct pthr *rl__probe_new_thread(const void *handle, const char *name, struct p
 			t->fast = rl__sess.fast;
 			rl__det_thread_init(rl__sess.det, &t->det, t->tid, t->name,
 					    parent && parent->has_det ? &parent->det : NULL);
-		} else {
-			rl__sess.thread_limit = true;
+		} else if (!rl__sess.unchecked_from) {
+			rl__sess.unchecked_from = t->tid;
+			rl__report_unchecked(t->tid, t->name);
 		}
 	}
 	t->sch.tid = t->tid;
@@ -240,6 +241,14 @@ static uint32_t ev_obj(const rl_probe_ev *ev)
 static void record(struct pthr *t, const rl_probe_ev *ev)
 {
 	rl__sess.events++;
+	/* Scheduled or traced: objects numbered at first appearance, traced or not. */
+	bool number = rl__sess.cfg.trace || rl__sess.sched;
+	uint64_t rv, wv;
+	if (number && ev->op == RL_PROBE_ALLOC)
+		rl__obj_forget(ev->addr, ev->wval);
+	uint32_t obj = number ? ev_obj(ev) : 0;
+	if (number)
+		rl__obj_number_values(ev, &rv, &wv);
 	if (rl__sess.det && t->has_det) {
 		if (ev->op == RL_PROBE_JOIN) {
 			struct pthr *c = thread_by_handle(ev->addr, false);
@@ -253,15 +262,10 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 				t->hot->atomics = false;
 		}
 	}
-	if (rl__sess.cfg.trace) {
-		if (ev->op == RL_PROBE_ALLOC)
-			rl__obj_forget(ev->addr, ev->wval);
-		rl__trace_add(t->tid, ev, ev->op, ev_obj(ev), rl__probe_step_now());
-		if (ev->op == RL_PROBE_FREE)
-			rl__obj_forget(ev->addr, ev->wval);
-	} else if (ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE) {
+	if (rl__sess.cfg.trace)
+		rl__trace_add(t->tid, ev, ev->op, obj, rl__probe_step_now());
+	if (number ? ev->op == RL_PROBE_FREE : ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE)
 		rl__obj_forget(ev->addr, ev->wval);
-	}
 	if (rl__sess.sched)
 		rl__sched_after(rl__sess.sched, &t->sch, ev);
 	if (rl__probe_observer)

@@ -59,7 +59,7 @@ struct probe_session {
 	struct rl__sched *sched;
 	struct pthr **thr;        /* by tid */
 	unsigned nthr, capthr;
-	bool thread_limit;
+	unsigned unchecked_from;  /* the first thread the detector does not follow; 0: none */
 	/* Results: kept after detach until the next attach or reset. */
 	rl_probe_stats stats;
 	char (*names)[NAME_LEN];

@@ -130,6 +130,17 @@ size_t rl__report_add(const rl_probe_report *r)
 	return idx;
 }
 
+void rl__report_unchecked(unsigned tid, const char *name)
+{
+	if (!res.report_file)
+		return;
+	fprintf(res.report_file,
+		"racelab: the detector follows at most %u threads per session: thread '%s' (T%u) and the threads "
+		"after it are not checked (their accesses, atomics and mutex events)\n",
+		RL_PROBE_MAX_THREADS, name, tid);
+	fflush(res.report_file);
+}
+
 void rl__report_bump(size_t idx)
 {
 	res.rep[idx].count++;

@@ -39,6 +39,8 @@ void rl__reports_free(void);
 size_t rl__report_add(const rl_probe_report *r);
 /* Fold one more racy access into report @idx. */
 void rl__report_bump(size_t idx);
+/* Say on the report file that thread @tid and later ones are not followed. */
+void rl__report_unchecked(unsigned tid, const char *name);
 /* Report a deadlock described by @text (malloc'd; ownership passes). Takes
  * the detector lock itself. */
 void rl__report_deadlock(char *text);
@@ -56,6 +58,9 @@ bool rl__trace_on(void);
 /* Append a record of @ev by thread @tid: operation @op (RL_PROBE_BLOCKED for
  * a blocked one), object number @obj, after scheduling point @step. */
 void rl__trace_add(unsigned tid, const rl_probe_ev *ev, uint8_t op, uint32_t obj, uint64_t step);
+/* @ev's values as a trace shows them: RL_PROBE_F_PTR ones as object numbers
+ * (numbering the pointed-to objects). */
+void rl__obj_number_values(const rl_probe_ev *ev, uint64_t *rval, uint64_t *wval);
 /* Records past the limit. */
 uint64_t rl__trace_dropped(void);
 

@@ -305,6 +305,16 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 	}
 	if (fclose(f) != 0 || !text)
 		RL_FATAL("out of memory reporting a deadlock");
+	/* A thread that became blocked after its scheduling point (the lock
+	 * it waits for was free then) gets its BLOCKED record now, so the
+	 * trace shows every operation of the deadlock. */
+	for (unsigned i = 0; i < s->n; i++) {
+		struct rl__sched_thr *t = s->thr[i];
+		if (t->state != RL__SCHED_DONE && t->blocked && !t->noted) {
+			t->noted = true;
+			note_blocked(s, t, &t->wait);
+		}
+	}
 	s->deadlock = true;
 	rl__report_deadlock(text);
 	release_all(s, cur);
@@ -445,7 +455,8 @@ int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_pro
 		 * choice: a free mutex can be taken by another thread before we are
 		 * picked. */
 		cur->blocked = true;
-		if (!can_proceed(s, ev))
+		cur->noted = !can_proceed(s, ev);
+		if (cur->noted)
 			note_blocked(s, cur, ev);
 	}
 

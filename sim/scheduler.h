@@ -33,6 +33,7 @@ struct rl__sched_thr {
 	uint8_t state;        /* RL__SCHED_* */
 	bool blocked;         /* at a blocking operation (wait): enabled only while it can complete */
 	rl_probe_ev wait;     /* that operation */
+	bool noted;           /* the trace has a BLOCKED record of it */
 	int64_t prio;         /* PCT priority: the highest enabled thread runs */
 	unsigned rcu_nest;    /* RCU read-side nesting */
 	struct rl__held *held; /* mutexes held, in locking order */

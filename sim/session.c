@@ -64,7 +64,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	rl__reports_start(cfg->report_file, cfg->sink, cfg->sink_ctx, rl__probe_step_now);
 	rl__sess.events = 0;
 	rl__sess.lockfree = 0;
-	rl__sess.thread_limit = false;
+	rl__sess.unchecked_from = 0;
 	rl__sess.fast = cfg->detect && !serial && !cfg->trace;
 	rl__sess.membarrier = rl__sess.fast && rl__probe_membarrier_setup();
 	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
@@ -113,7 +113,8 @@ static void fill_stats(rl_probe_stats *s)
 	s->threads = rl__sess.nthr;
 	s->deadlock = rl__sess.sched && rl__sched_deadlocked(rl__sess.sched);
 	s->step_limit = rl__sess.sched && rl__sched_step_limited(rl__sess.sched);
-	s->thread_limit = rl__sess.thread_limit;
+	s->thread_limit = rl__sess.unchecked_from != 0;
+	s->unchecked_from = rl__sess.unchecked_from;
 	s->schedule = rl__sess.cfg.schedule;
 	s->seed = rl__sess.cfg.seed;
 	s->trace_len = rl_probe_trace_len();

@@ -37,6 +37,16 @@ bool rl__trace_on(void) { return tr.on; }
 
 uint64_t rl__trace_dropped(void) { return tr.dropped; }
 
+void rl__obj_number_values(const rl_probe_ev *ev, uint64_t *rval, uint64_t *wval)
+{
+	*rval = ev->rval;
+	*wval = ev->wval;
+	if (ev->flags & RL_PROBE_F_PTR) {
+		*rval = ev->rval ? rl__obj_id((const void *)(uintptr_t)ev->rval) : 0;
+		*wval = ev->wval ? rl__obj_id((const void *)(uintptr_t)ev->wval) : 0;
+	}
+}
+
 void rl__trace_add(unsigned tid, const rl_probe_ev *ev, uint8_t op, uint32_t obj, uint64_t step)
 {
 	if (tr.n >= tr.limit) {
@@ -60,12 +70,7 @@ void rl__trace_add(unsigned tid, const rl_probe_ev *ev, uint8_t op, uint32_t obj
 	r->addr = ev->addr;
 	r->kind = rl__is_thread_op(ev->op) ? NULL : ev->kind;
 	r->name = ev->name;
-	r->rval = ev->rval;
-	r->wval = ev->wval;
-	if (ev->flags & RL_PROBE_F_PTR) {
-		r->rval = ev->rval ? rl__obj_id((const void *)(uintptr_t)ev->rval) : 0;
-		r->wval = ev->wval ? rl__obj_id((const void *)(uintptr_t)ev->wval) : 0;
-	}
+	rl__obj_number_values(ev, &r->rval, &r->wval);
 	r->obj_id = obj;
 	r->tid = (uint16_t)tid;
 	r->op = op;

@@ -169,6 +169,9 @@ static void sim_collect(struct rl_workload_result *r)
 	s->deadlock = st.deadlock;
 	s->step_limit = st.step_limit;
 	s->thread_limit = st.thread_limit;
+	s->unchecked_from = st.unchecked_from;
+	if (st.thread_limit)
+		snprintf(s->unchecked_name, sizeof(s->unchecked_name), "%s", rl_probe_thread_name(st.unchecked_from));
 	s->nreports_all = rl_probe_report_count();
 	for (size_t i = 0; i < s->nreports_all && s->nreports < RL_WL_MAX_SIM_REPORTS; i++) {
 		const rl_probe_report *rep = rl_probe_report_at(i);

@@ -489,6 +489,8 @@ typedef struct rl_probe_stats {
 	uint64_t seed;
 	size_t trace_len;       /* records kept */
 	uint64_t trace_dropped; /* records past trace_limit */
+	unsigned unchecked_from; /* thread_limit: T<unchecked_from> is the first thread the detector
+	                          * did not follow (accesses, atomics, mutex events); 0 otherwise */
 } rl_probe_stats;
 
 /* Statistics of the current or last session (all zero if none). */

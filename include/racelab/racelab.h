@@ -18,6 +18,7 @@
  *   check.h     owner checks: Send and Sync violations reported at run time
  *   probe.h     the happens-before race detector and the deterministic scheduler
  *   model.h     the model checker: modelled atomics, tracked memory, RL_ASSERT, rl_model()
+ *   timeline.h  a probe session's interleaving as an SVG picture
  *   workload.h  the workload catalog and its runner (what `racelab run` runs)
  *   layout.h    racelab's type layouts beside Rust's (`racelab layout`)
  *   memmap.h    where a value lives: code, static data, stack or heap
@@ -47,6 +48,7 @@
 #include <racelab/check.h>
 #include <racelab/probe.h>
 #include <racelab/model.h>
+#include <racelab/timeline.h>
 #include <racelab/workload.h>
 #include <racelab/layout.h>
 #include <racelab/memmap.h>

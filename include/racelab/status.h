@@ -20,6 +20,7 @@ enum rl_status {
 	RL_EDEADLK = -35,     /* deadlock detected */
 	RL_EDISCONNECTED = -32, /* the other end of a channel is gone (mpsc's Disconnected) */
 	RL_ETIMEDOUT = -110,  /* a timed wait ran out (RecvTimeoutError::Timeout) */
+	RL_EIO = -5,          /* an output stream or file reported an error (errno says which) */
 	RL_EPANICKED = -1000, /* the joined thread panicked (rl_panic) */
 };
 

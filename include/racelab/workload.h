@@ -181,6 +181,8 @@ struct rl_sim_result {
 	bool deadlock;           /* the scheduler found no thread could run */
 	bool step_limit;         /* max_steps reached: the rest of the run was not serialised */
 	bool thread_limit;       /* more than RL_PROBE_MAX_THREADS threads: some unchecked */
+	unsigned unchecked_from; /* thread_limit: the first unchecked thread's number */
+	char unchecked_name[32]; /* and its name */
 	unsigned nreports;       /* reports kept below (races and the deadlock, in order found) */
 	uint64_t nreports_all;
 	char reports[RL_WL_MAX_SIM_REPORTS][RL_WL_SIM_REPORT]; /* as printed, several lines */

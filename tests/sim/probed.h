@@ -18,6 +18,8 @@
 
 #define RL_TEST_HELPER static __attribute__((unused))
 
+#include "spin_lock.h" /* s_lock(), s_unlock() */
+
 /* noinline: the event's site is the caller's return address. */
 RL_TEST_HELPER __attribute__((noinline)) uint64_t p_read(uint64_t *p, const char *kind, const char *op)
 {

@@ -421,27 +421,6 @@ struct two_locks {
 	_Atomic int a, b;
 };
 
-static int s_lock(_Atomic int *l)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_LOCK, l, "Mutex", "rl_mutex_lock");
-	int rc = rl__probe_enter(&ev);
-	if (rc != RL_OK)
-		return rc;
-	/* Acquire: pairs with the release in s_unlock(). */
-	while (atomic_exchange_explicit(l, 1, memory_order_acquire))
-		;
-	rl__probe_exit(&ev);
-	return RL_OK;
-}
-
-static void s_unlock(_Atomic int *l)
-{
-	rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_UNLOCK, l, "Mutex", "rl_mutex_guard_drop");
-	rl__probe_enter(&ev);
-	atomic_store_explicit(l, 0, memory_order_release);
-	rl__probe_exit(&ev);
-}
-
 struct philosopher {
 	struct two_locks *l;
 	bool reverse;
