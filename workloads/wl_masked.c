@@ -10,9 +10,11 @@
  *
  * When the writer's unlock of round i comes before the reader's lock of round
  * i, the unlock -> lock edge orders the write before the read: no race, and
- * the reader sees i + 1. That is what the OS schedule almost always does (the
- * reader starts later: it has other work first), so ThreadSanitizer, which
- * reports only what happened, stays silent. In the interleavings where the
+ * the reader sees i + 1. That is what the OS schedule does here: the reader
+ * has other work first and starts once the writer is done (it waits for a
+ * relaxed flag, a stand-in for timing that orders nothing by itself; the
+ * order comes from the lock), so ThreadSanitizer, which reports only what
+ * happened, stays silent. In the interleavings where the
  * reader takes the lock first, nothing orders the two accesses: a data race,
  * and the reader sees 0. racelab's scheduler reaches those interleavings
  * (`racelab explore masked-race`); its detector reports the race and the
@@ -47,6 +49,7 @@ struct masked {
 	int64_t *slot;         /* rounds plain slots */
 	atomic_int published;  /* the twin: slots written so far (Release/Acquire) */
 	atomic_bool no_writer; /* the writer could not be started: the reader stops */
+	atomic_bool written;   /* the writer's loop is over (the OS schedule's timing) */
 	uint64_t fresh, stale; /* the reader's reads of i + 1, and of anything else */
 };
 
@@ -72,6 +75,9 @@ static void *writer(void *arg)
 				     RL_WL_SITE("published.store(i + 1, Release)"));
 		count_request(m, RL_WL_SITE("writer: *requests.lock() += 1"));
 	}
+	/* Relaxed: timing only. What orders the slot writes before the reader's
+	 * reads is this thread's last unlock and the reader's first lock. */
+	atomic_store_explicit(&m->written, true, memory_order_relaxed);
 	return NULL;
 }
 
@@ -79,9 +85,12 @@ static void *reader(void *arg)
 {
 	struct masked *m = arg;
 	/* The reader has other work first: as the OS schedules it, the writer
-	 * is done by the time it starts. The scheduler ignores such timing. */
+	 * is done by the time it starts (a sleep alone left that to the machine's
+	 * load). The scheduler ignores such timing and tries every order. */
 	if (!rl__wl_scheduled())
-		nanosleep(&(struct timespec){.tv_nsec = 2000000}, NULL);
+		while (!atomic_load_explicit(&m->written, memory_order_relaxed) &&
+		       !atomic_load_explicit(&m->no_writer, memory_order_relaxed) && !rl_workload_stopping())
+			nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
 	for (uint64_t i = 0; i < m->rounds && !rl_workload_stopping(); i++) {
 		count_request(m, RL_WL_SITE("reader: *requests.lock() += 1"));
 		if (m->ordered)
@@ -115,6 +124,7 @@ static int masked_run(const struct rl_workload_params *p, struct rl_workload_res
 	rl_mutex_init(m.requests, sizeof(int64_t));
 	atomic_init(&m.published, 0);
 	atomic_init(&m.no_writer, false);
+	atomic_init(&m.written, false);
 	rl__wl_alloc(m.slot, p->iters * sizeof *m.slot, SLOT, RL_WL_SITE("the slots"));
 
 	/* The reader is spawned first: it is the one that should lag behind. */

@@ -89,7 +89,7 @@ if [[ $tsan != 1 ]]; then
     { cat "$out"; fail "explore JSON"; }
   echo "ok: explore --json"
 
-  # The OS schedule hides masked-race (the reader starts late): no stale read.
+  # The OS schedule hides masked-race (the reader starts once the writer is done): no stale read.
   run "$bin" run masked-race --schedule os --json
   grep -q '"lost":0' "$out" || { cat "$out"; fail "masked-race lost reads with the OS schedule"; }
 fi

@@ -10,7 +10,7 @@
 #                        "WARNING: ThreadSanitizer: data race" with a stack frame
 #                        matching the extended regex PATTERN (the racing racelab
 #                        function), and exits with TSan's exit code, 66.
-#   interrupt            run with a huge --iters, send SIGINT after a second: the
+#   interrupt            run with a huge --iters, send one SIGINT after a second: the
 #                        run stops, prints its result with "interrupted":true and the
 #                        invariant held for the work done, and exits 130.
 # ARGS go to `racelab run NAME`.
@@ -65,7 +65,10 @@ tsan-race)
 interrupt)
   name=$1
   shift
-  timeout --preserve-status -s INT 1 "$bin" run "$name" --iters 100000000000 --json "$@" >"$out" 2>"$err"
+  # One SIGINT, as a terminal's Ctrl-C sends. Without --foreground, timeout signals the
+  # command and then its whole process group, so racelab gets SIGINT twice; when the two
+  # land on different threads the second is the "second Ctrl-C" that ends the process.
+  timeout --foreground --preserve-status -s INT 1 "$bin" run "$name" --iters 100000000000 --json "$@" >"$out" 2>"$err"
   rc=$?
   cat "$out"
   if grep -Eq "$sanitizer_report" "$err"; then cat "$err"; fail "sanitizer report"; fi
