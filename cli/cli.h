@@ -87,4 +87,9 @@ int rl_cmd_demo(int argc, char **argv);
 int rl_cmd_layout(int argc, char **argv);
 int rl_cmd_explore(int argc, char **argv);
 
+/* `racelab explore NAME --strategy dfs` (cmd_explore_dfs.c): every schedule
+ * through rl_model(); @schedules 0 = all. Return: an RL_EXIT_* status. */
+int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
+		       const char *replay, bool json);
+
 #endif

@@ -32,17 +32,23 @@
 #include "cli.h"
 
 static const char explore_usage[] =
-	"usage: racelab explore NAME [--schedules N] [--strategy random|pct] [--seed S]\n"
+	"usage: racelab explore NAME [--schedules N] [--strategy pct|random|dfs] [--seed S]\n"
 	"                            [--pct-depth D] [--threads N] [--iters N] [--stack SIZE]\n"
 	"                            [--check report|off] [--json] [--timeline FILE.svg]\n"
+	"                            [--replay TOKEN]\n"
 	"\n"
 	"Runs NAME under racelab's deterministic scheduler with its happens-before detector,\n"
 	"one seed after the other, until the first violation (a data race, a lost update, a\n"
 	"use after free, a deadlock) or N schedules. Prints the schedules it took beside\n"
 	"PCT's bound, the first report, the shortest interleaving that shows the first lost\n"
 	"update, and the command line that replays the run.\n"
-	"  --schedules N     at most N schedules (default 100)\n"
-	"  --strategy S      pct (default: random priorities, D-1 change points) or random\n"
+	"  --schedules N     at most N schedules (default 100; dfs: all)\n"
+	"  --strategy S      pct (default: random priorities, D-1 change points), random, or\n"
+	"                    dfs: every schedule, each class of equivalent interleavings once\n"
+	"                    (rl_model()'s DFS with partial-order reduction; 2 threads and 2\n"
+	"                    iterations unless given; --schedules then defaults to all of them,\n"
+	"                    and \"complete\" is said only when none was skipped)\n"
+	"  --replay TOKEN    dfs: run the one schedule of a token a dfs failure printed\n"
 	"  --seed S          the first seed (default 1); run k uses seed S+k-1\n"
 	"  --pct-depth D     PCT's bug depth (default 3)\n"
 	"  --threads, --iters, --stack, --check  as for racelab run (iterations default to the\n"
@@ -266,7 +272,8 @@ int rl_cmd_explore(int argc, char **argv)
 				       .seed = 1, .trace = true, .capture_stderr = true, .given = RL_WG_STRATEGY};
 	const char *name = NULL;
 	uint64_t schedules = 100;
-	bool json = false;
+	bool json = false, dfs = false, schedules_given = false;
+	const char *replay = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		bool missing = false, handled = false;
@@ -280,13 +287,20 @@ int rl_cmd_explore(int argc, char **argv)
 			if (!v || rl_parse_u64(v, 1, 100000000, &schedules))
 				return rl_cli_usage_error("--schedules needs a whole number from 1 to 100000000, not '%s'",
 							  v ? v : "");
+			schedules_given = true;
+		} else if ((v = rl_cli_option(argc, argv, &i, "--replay", &missing)) || missing) {
+			if (!v || !*v)
+				return rl_cli_usage_error("--replay needs the token a dfs failure printed");
+			replay = v;
 		} else if ((v = rl_cli_option(argc, argv, &i, "--strategy", &missing)) || missing) {
 			if (v && !strcmp(v, "pct"))
 				p.schedule = RL_PROBE_SCHEDULE_PCT;
 			else if (v && !strcmp(v, "random"))
 				p.schedule = RL_PROBE_SCHEDULE_RANDOM;
+			else if (v && !strcmp(v, "dfs"))
+				dfs = true;
 			else
-				return rl_cli_usage_error("--strategy takes random or pct, not '%s'", v ? v : "");
+				return rl_cli_usage_error("--strategy takes pct, random or dfs, not '%s'", v ? v : "");
 		} else if ((st = rl_cli_seed_option(argc, argv, &i, &p, &handled)) || handled) {
 			if (st)
 				return st;
@@ -305,6 +319,15 @@ int rl_cmd_explore(int argc, char **argv)
 	int st = rl_cli_find_workload("explore", name, &w);
 	if (st)
 		return st;
+	if (replay && !dfs)
+		return rl_cli_usage_error("--replay applies to --strategy dfs (a random or pct run replays by --seed)");
+	if (dfs) {
+		if (p.given & RL_WG_SEED)
+			return rl_cli_usage_error("--seed applies to --strategy random or pct: dfs runs every schedule");
+		if (p.pct_depth)
+			return rl_cli_usage_error("--pct-depth applies to --strategy pct");
+		return rl_cli_explore_dfs(w, &p, schedules_given ? schedules : 0, replay, json);
+	}
 	uint64_t seed = p.seed;
 	if (seed > UINT64_MAX - schedules)
 		return rl_cli_usage_error("--seed %llu: the seeds would wrap around", (unsigned long long)seed);

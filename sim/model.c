@@ -36,6 +36,7 @@
 #include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
+#include <racelab/timeline.h>
 
 #include "dpor.h"
 #include "model_internal.h"
@@ -110,6 +111,8 @@ const char *rl_model_failure_name(rl_model_failure f)
 
 static void vfail(rl_model_failure kind, const char *report, const char *fmt, va_list ap)
 {
+	if (M.cfg.tolerate & (1u << kind))
+		return;
 	pthread_mutex_lock(&M.lock);
 	if (!M.failed) {
 		M.failed = true;
@@ -503,6 +506,10 @@ static int configure(const rl_model_config *cfg)
 			return RL_EINVAL;
 		}
 	}
+	if (M.cfg.tolerate & ~((1u << RL_MODEL_PANIC) | (1u << RL_MODEL_LEAK))) {
+		fprintf(stderr, "racelab: rl_model: only panics and leaks can be tolerated\n");
+		return RL_EINVAL;
+	}
 	if ((unsigned)M.cfg.strategy > RL_MODEL_PCT) {
 		fprintf(stderr, "racelab: rl_model: unknown strategy %d\n", (int)M.cfg.strategy);
 		return RL_EINVAL;
@@ -525,6 +532,13 @@ static int configure(const rl_model_config *cfg)
 	M.max_steps = M.cfg.max_steps ? M.cfg.max_steps : RL_MODEL_DEFAULT_MAX_STEPS;
 	M.seed = M.cfg.seed;
 	M.pct_k = 1000;
+	const char *tl = getenv("RACELAB_TIMELINE");
+	if (tl)
+		M.cfg.timeline = tl;
+	if (M.cfg.timeline && !*M.cfg.timeline) {
+		fprintf(stderr, "racelab: RACELAB_TIMELINE needs a file name (FILE.svg)\n");
+		return RL_EINVAL;
+	}
 	const char *rp = getenv("RACELAB_REPLAY");
 	if (rp)
 		M.cfg.replay = rp;
@@ -660,11 +674,27 @@ static void report(FILE *f, uint64_t schedule, const char *token)
 	fprintf(f, "interleaving:\n");
 	rl_probe_trace_print(f);
 	if (*token)
-		fprintf(f, "RACELAB_REPLAY=%s %s\n", token, program_invocation_name);
+		fprintf(f, "RACELAB_REPLAY=%s %s\n", token,
+			M.cfg.replay_command ? M.cfg.replay_command : program_invocation_name);
 	else
 		fprintf(f, "(the schedule's replay token is longer than %d bytes: not printed)\n",
 			RL_MODEL_REPLAY_MAX - 1);
 	fflush(f);
+}
+
+/* The failing schedule's picture, while its trace is still there. */
+static int save_timeline(const rl_model_result *out)
+{
+	char title[RL_MODEL_MESSAGE_MAX + 32];
+	snprintf(title, sizeof(title), "rl_model: %s: %s", rl_model_failure_name(out->failure), out->message);
+	int rc = rl_timeline_save(M.cfg.timeline, title);
+	FILE *f = M.cfg.report_file ? M.cfg.report_file : stderr;
+	if (rc != RL_OK)
+		fprintf(stderr, "racelab: cannot write the timeline %s: %s\n", M.cfg.timeline,
+			rc == RL_EIO ? strerror(errno) : rl_strerror(rc));
+	else if (!M.cfg.quiet)
+		fprintf(f, "timeline: wrote %s\n", M.cfg.timeline);
+	return rc;
 }
 
 static double now(void)
@@ -723,6 +753,8 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 			snprintf(out->message, sizeof(out->message), "%s", M.message);
 			if (!M.cfg.quiet)
 				report(M.cfg.report_file ? M.cfg.report_file : stderr, out->schedules, out->replay);
+			if (M.cfg.timeline)
+				out->timeline_error = save_timeline(out);
 			break;
 		}
 		if (M.cfg.replay)
@@ -735,6 +767,10 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 		}
 		if (out->schedules >= limit)
 			break;
+		if (M.cfg.should_stop && M.cfg.should_stop()) {
+			out->stopped = true;
+			break;
+		}
 	}
 	out->complete = complete && out->failure == RL_MODEL_PASSED;
 	out->seconds = now() - t0;

@@ -164,55 +164,85 @@ __attribute__((noinline)) bool rl__model_cas(void *a, unsigned width, uint64_t *
 	return ok;
 }
 
+/* The value the trace shows for a tracked access (it records at the exit): a
+ * one-word range's content — the caller's own access, before or after the
+ * call, is what it is; none for a longer range, a free, or memory the model
+ * knows is freed (the caller promised not to touch it). Only a model
+ * schedule reads it, one thread at a time, so the read races with nothing. */
+static void track_value(rl_probe_ev *ev, bool none)
+{
+	uint64_t v = 0;
+	switch (none || !rl__model_running() ? 0 : ev->size) {
+	case 1: v = *(const uint8_t *)ev->addr; break;
+	case 2: { uint16_t x; memcpy(&x, ev->addr, 2); v = x; break; }
+	case 4: { uint32_t x; memcpy(&x, ev->addr, 4); v = x; break; }
+	case 8: memcpy(&v, ev->addr, 8); break;
+	default: ev->flags |= RL_PROBE_F_NOVAL; break;
+	}
+	ev->rval = ev->wval = v;
+}
+
 /* One plain access of [addr, addr + size): a scheduling point for the whole
  * range, then the detector's 4-byte locations one by one. */
 static void access_range(unsigned op, const void *addr, size_t size, const char *what, const char *name,
-			 const void *pc)
+			 const void *pc, const char *site)
 {
-	rl_probe_ev ev = { .op = (uint8_t)op, .addr = addr, .kind = what, .name = name, .pc = pc, .size = size };
+	rl_probe_ev ev = { .op = (uint8_t)op, .addr = addr, .kind = what, .name = name, .pc = pc, .site = site,
+			   .size = size };
 	enter(&ev);
 	const char *by = rl__model_running() ? rl__model_freed_by(addr, size ? size : 1) : NULL;
 	if (by) {
-		char site[96];
-		rl__site_text(NULL, pc, site, sizeof(site));
+		char at[96];
+		rl__site_text(site, pc, at, sizeof(at));
 		rl__model_fail(RL_MODEL_USE_AFTER_FREE, "use after free: %s of %s (%zu bytes) by thread '%s' at %s, freed by thread '%s'",
 			       strcmp(name, "rl_track_free") == 0 ? "free" : op == RL_PROBE_READ ? "read" : "write",
-			       what ? what : "tracked memory", size, rl_thread_name(), site, by);
+			       what ? what : "tracked memory", size, rl_thread_name(), at, by);
 	}
+	track_value(&ev, by != NULL || strcmp(name, "rl_track_free") == 0);
 	rl__probe_exit(&ev);
 	uintptr_t lo = (uintptr_t)addr, hi = lo + size;
 	for (uintptr_t w = (lo & ~(uintptr_t)3) + 4; w < hi; w += 4) {
 		rl_probe_ev more = ev;
 		more.addr = (const void *)w;
-		more.flags = RL_PROBE_F_NOSCHED;
+		more.flags = RL_PROBE_F_NOSCHED | RL_PROBE_F_NOVAL;
 		more.size = 0;
 		rl__probe_enter(&more);
 		rl__probe_exit(&more);
 	}
 }
 
-__attribute__((noinline)) void rl__model_track(unsigned op, void *addr, size_t size, const char *what)
+static void track(unsigned op, void *addr, size_t size, const char *what, const void *pc, const char *site)
 {
-	const void *pc = __builtin_return_address(0);
 	switch (op) {
 	case 1:
-		access_range(RL_PROBE_READ, addr, size, what, "rl_track_read", pc);
+		access_range(RL_PROBE_READ, addr, size, what, "rl_track_read", pc, site);
 		break;
 	case 2:
-		access_range(RL_PROBE_WRITE, addr, size, what, "rl_track_write", pc);
+		access_range(RL_PROBE_WRITE, addr, size, what, "rl_track_write", pc, site);
 		break;
 	case 3:
 		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_ALLOC, .addr = addr, .wval = size, .kind = what,
-					  .name = "rl_track_alloc", .pc = pc });
+					  .name = "rl_track_alloc", .pc = pc, .site = site });
 		break;
 	case 4:
-		access_range(RL_PROBE_WRITE, addr, size, "tracked memory", "rl_track_free", pc);
+		access_range(RL_PROBE_WRITE, addr, size, "tracked memory", "rl_track_free", pc, site);
 		rl__probe(&(rl_probe_ev){ .op = RL_PROBE_FREE, .addr = addr, .wval = size, .kind = "tracked memory",
-					  .name = "rl_track_free", .pc = pc });
+					  .name = "rl_track_free", .pc = pc, .site = site });
 		break;
 	default:
 		RL_FATAL("unknown tracked access %u", op);
 	}
+}
+
+__attribute__((noinline)) void rl__model_track(unsigned op, void *addr, size_t size, const char *what)
+{
+	track(op, addr, size, what, __builtin_return_address(0), NULL);
+}
+
+__attribute__((noinline)) void rl__model_track_at(unsigned op, void *addr, size_t size, const char *what,
+						  const char *site)
+{
+	track(op, addr, size, what, __builtin_return_address(0), site);
 }
 
 void rl_fence(memory_order mo)

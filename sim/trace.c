@@ -178,7 +178,7 @@ int rl_probe_trace_format(const rl_probe_trace_rec *r, char *buf, size_t n)
 		obj[0] = 0;
 
 	val[0] = 0;
-	switch (op) {
+	switch (r->flags & RL_PROBE_F_NOVAL ? 0u : (unsigned)op) {
 	case RL_PROBE_READ:
 	case RL_PROBE_LOAD:
 	case RL_PROBE_RCU_DEREF:

@@ -84,6 +84,7 @@ bool rl_workload_under_tsan(void)
 static bool serialised;
 
 bool rl__wl_scheduled(void) { return serialised; }
+void rl__wl_set_scheduled(bool on) { serialised = on; }
 
 const char *rl_wl_schedule_name(rl_probe_schedule s)
 {
@@ -363,7 +364,7 @@ bool rl_verdict_matches(enum rl_verdict want, enum rl_verdict got)
 	return want == RL_VERDICT_RACE && (got == RL_VERDICT_SEND || got == RL_VERDICT_SYNC);
 }
 
-static enum rl_verdict decide(const struct rl_workload_result *r)
+enum rl_verdict rl__wl_decide(const struct rl_workload_result *r)
 {
 	if (r->overflowed)
 		return RL_VERDICT_OVERFLOW;
@@ -453,7 +454,7 @@ static struct verdict verdict_read(int fd)
 
 /* Reports go into the result (under check.c's report lock: one at a time). In
  * abort mode the report ends the process right after: say so first. */
-static void sink(const struct rl_check_report *rep, void *ctx)
+void rl__wl_sink(const struct rl_check_report *rep, void *ctx)
 {
 	struct rl_workload_result *r = ctx;
 	if ((unsigned)rep->kind < RL_CHECK_NKINDS)
@@ -554,7 +555,7 @@ static int run_here(const struct rl_workload *w, const struct rl_workload_params
 
 	rl_check_reset_counts();
 	rl_check_set_mode(p->check);
-	rl_check_set_sink(sink, r);
+	rl_check_set_sink(rl__wl_sink, r);
 	bool quarantine = w->flags & RL_WF_RACY;
 	if (quarantine)
 		rl_check_quarantine_begin();
@@ -767,6 +768,6 @@ int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params
 		err = run_isolated(w, &q, r);
 	else
 		err = run_here(w, &q, r, q.capture_stderr);
-	r->verdict = decide(r);
+	r->verdict = rl__wl_decide(r);
 	return err;
 }

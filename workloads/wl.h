@@ -90,6 +90,14 @@ struct rl__wl_slot {
 
 /* True while the workload runs under racelab's scheduler (one thread at a time). */
 bool rl__wl_scheduled(void);
+/* The runner (and the DFS explorer) say when that starts and ends. */
+void rl__wl_set_scheduled(bool on);
+
+struct rl_check_report;
+/* The runner's owner-check sink: counts @rep into the result @ctx. */
+void rl__wl_sink(const struct rl_check_report *rep, void *ctx);
+/* The verdict of a finished run. */
+enum rl_verdict rl__wl_decide(const struct rl_workload_result *r);
 
 int64_t rl__wl_read_probed(const int64_t *p, const char *kind, const char *op, const char *site);
 void rl__wl_write_probed(int64_t *p, int64_t v, const char *kind, const char *op, const char *site);

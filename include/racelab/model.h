@@ -74,6 +74,8 @@ bool rl__model_cas(void *a, unsigned width, uint64_t *expected, uint64_t desired
 /* @addr is not const: gcc would take a const pointer to fresh, unwritten
  * memory for a read of it (-Wmaybe-uninitialized). */
 void rl__model_track(unsigned op, void *addr, size_t size, const char *what);
+/* The same with the caller's "file:line" as the site reports print. */
+void rl__model_track_at(unsigned op, void *addr, size_t size, const char *what, const char *site);
 RL__NORETURN void rl__model_assert_fail(const char *expr, const char *file, int line);
 
 /* ---- the atomics ----
@@ -117,6 +119,7 @@ void rl_track_read(const void *addr, size_t size, const char *what);
 void rl_track_write(void *addr, size_t size, const char *what);
 void rl_track_alloc(void *addr, size_t size, const char *what);
 void rl_track_free(void *addr, size_t size);
+void rl__track_at(unsigned op, void *addr, size_t size, const char *what, const char *site);
 #endif
 #ifndef __cplusplus
 
@@ -314,6 +317,23 @@ RL__INLINE void rl_track_free(void *addr, size_t size)
 	if (RL__ACTIVE())
 		rl__model_track(4, addr, size, NULL);
 }
+
+/* In C, the calls name their own "file:line" in reports (the functions above
+ * stay, for a pointer to them or a call written (rl_track_read)(...)). */
+RL__INLINE void rl__track_at(unsigned op, void *addr, size_t size, const char *what, const char *site)
+{
+	if (RL__ACTIVE())
+		rl__model_track_at(op, addr, size, what, site);
+}
+#define RL__STR_(x) #x
+#define RL__STR(x) RL__STR_(x)
+#define RL__HERE __FILE__ ":" RL__STR(__LINE__)
+/* Not const: see rl__model_track. */
+#define RL__TRACK_ADDR(addr) ((void *)(uintptr_t)(const void *)(addr))
+#define rl_track_read(addr, size, what) rl__track_at(1, RL__TRACK_ADDR(addr), (size), (what), RL__HERE)
+#define rl_track_write(addr, size, what) rl__track_at(2, RL__TRACK_ADDR(addr), (size), (what), RL__HERE)
+#define rl_track_alloc(addr, size, what) rl__track_at(3, RL__TRACK_ADDR(addr), (size), (what), RL__HERE)
+#define rl_track_free(addr, size) rl__track_at(4, RL__TRACK_ADDR(addr), (size), NULL, RL__HERE)
 #endif /* __cplusplus */
 
 /* A fence (C11 atomic_thread_fence) the detector sees. */
@@ -373,10 +393,21 @@ typedef enum rl_model_failure {
  *                    failure; 0 = RL_MODEL_DEFAULT_MAX_STEPS.
  * @pct_depth:        PCT's bug depth d (0 = 3).
  * @quiet:            print nothing (the result still says everything).
+ * @replay_command:   the command the report's replay line names after
+ *                    RACELAB_REPLAY=<token>; NULL = this program's name.
+ * @should_stop:      polled between schedules: true ends the exploration
+ *                    there (the result says stopped; never complete). NULL: never.
+ * @tolerate:         failure kinds that do not fail a schedule, as a mask of
+ *                    (1u << RL_MODEL_PANIC) and (1u << RL_MODEL_LEAK) only: a
+ *                    body that panics or leaks on purpose and counts it itself
+ *                    (racelab's catalog under `explore --strategy dfs`). 0: none.
+ * @timeline:         an SVG file for the failing schedule's picture
+ *                    (racelab/timeline.h); NULL = none. Written only when a
+ *                    schedule fails; the report says it was written.
  *
  * Environment variables override it: RACELAB_REPLAY, RACELAB_STRATEGY
  * (dfs|random|pct), RACELAB_SCHEDULES, RACELAB_SEED, RACELAB_PREEMPTIONS,
- * RACELAB_MAX_STEPS.
+ * RACELAB_MAX_STEPS, RACELAB_TIMELINE (the SVG file).
  */
 typedef struct rl_model_config {
 	rl_model_strategy strategy;
@@ -389,6 +420,10 @@ typedef struct rl_model_config {
 	uint64_t max_steps;
 	unsigned pct_depth;
 	bool quiet;
+	const char *replay_command;
+	const char *timeline;
+	bool (*should_stop)(void);
+	unsigned tolerate;
 } rl_model_config;
 
 /**
@@ -404,6 +439,9 @@ typedef struct rl_model_config {
  * @redundant: DFS schedules abandoned by the sleep sets (not counted).
  * @max_depth: most scheduling points in one schedule.
  * @seconds:   wall-clock time of the exploration.
+ * @stopped:   cfg->should_stop ended the exploration early.
+ * @timeline_error: the failing schedule's timeline was asked for and could
+ *             not be written (RL_ENOMEM, RL_EIO; the report says why); 0 otherwise.
  */
 typedef struct rl_model_result {
 	uint64_t schedules;
@@ -414,6 +452,8 @@ typedef struct rl_model_result {
 	uint64_t redundant;
 	uint64_t max_depth;
 	double seconds;
+	bool stopped;
+	int timeline_error;
 } rl_model_result;
 
 typedef void rl_model_fn(void *arg);

@@ -142,6 +142,7 @@ typedef enum rl_probe_op {
 #define RL_PROBE_F_PTR 0x4u    /* .rval/.wval are pointers: traces print them as object numbers */
 #define RL_PROBE_F_SIGNED 0x8u /* .rval/.wval are signed integers */
 #define RL_PROBE_F_NOSCHED 0x10u /* not a scheduling point: the rest of a range whose first word was one */
+#define RL_PROBE_F_NOVAL 0x20u /* .rval/.wval unknown (a tracked range that is not one 1-8 byte word): traces print none */
 
 /**
  * struct rl_probe_ev - one shared-memory operation, as a primitive sees it.

@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <racelab/check.h>
+#include <racelab/model.h>
 #include <racelab/probe.h>
 
 #ifdef __cplusplus
@@ -319,6 +320,33 @@ struct rl_explore_stats {
  */
 int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
 			struct rl_workload_result *r, struct rl_explore_stats *st);
+
+/* DFS exploration of a catalog workload runs it small unless told otherwise. */
+#define RL_WL_DFS_THREADS 2
+#define RL_WL_DFS_ITERS 2
+
+/**
+ * rl_workload_explore_dfs() - run @w under rl_model()'s exhaustive DFS.
+ * @p:   threads and iterations (RL_WL_DFS_THREADS and RL_WL_DFS_ITERS when
+ *       0), stack, check (report or off; abort is EINVAL). The schedule and
+ *       the seed are the model's.
+ * @cfg: the model's configuration (max_schedules, replay, report_file,
+ *       replay_command, timeline, quiet); its strategy must be RL_MODEL_DFS
+ *       unless it is a replay. should_stop is set to rl_workload_stopping.
+ * @r:   the last schedule's workload result: the failing one when
+ *       @out->failure is set (its invariant counts, reports and verdict).
+ * @out: rl_model()'s result. Besides the model's own failures (race,
+ *       deadlock, use after free, leak, step limit), a schedule fails as an
+ *       assertion when the workload's invariant breaks or an owner check
+ *       reports.
+ *
+ * Context: as rl_workload_run().
+ * Return: RL_OK when the exploration ran, whatever it found; RL_EINVAL for
+ * parameters the workload or the model rejects (r->error_text says why);
+ * the model's error otherwise.
+ */
+int rl_workload_explore_dfs(const struct rl_workload *w, const struct rl_workload_params *p,
+			    const rl_model_config *cfg, struct rl_workload_result *r, rl_model_result *out);
 
 /**
  * rl_workload_resolve() - the parameters a run of @w with @p really uses.

@@ -59,6 +59,8 @@ run_all() { # <directory of the programs>
 	run_expect "Result: 80000" "$d/arc_mutex_counter"
 	run_expect "builds 2, drops 2" "$d/weak_cache"
 	run_expect "every read saw one whole version" "$d/rcu_config"
+	run_expect "as expected: the buggy stack loses a node, the fixed one never does" "$d/treiber_stack"
+	run_expect "relaxed: data race after" "$d/message_passing"
 }
 
 check_prefix() { # <prefix>: the public headers, and only them

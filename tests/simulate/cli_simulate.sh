@@ -40,6 +40,11 @@ usage explore false-sharing
 usage explore arc-mutex --strategy os
 usage explore arc-mutex --schedules 0
 usage explore masked-rase
+usage explore arc-mutex --strategy dfs --seed 3
+usage explore arc-mutex --strategy dfs --pct-depth 2
+usage explore arc-mutex --replay dfs.1.
+usage explore arc-mutex --strategy dfs --check abort
+usage explore false-sharing --strategy dfs
 
 if [[ $tsan != 1 ]]; then
   # The detector with the OS schedule: Rust's words, both accesses, the missing edge.
@@ -89,6 +94,25 @@ if [[ $tsan != 1 ]]; then
     { cat "$out"; fail "explore JSON"; }
   echo "ok: explore --json"
 
+  # DFS: the racy twins fail in some schedule, and the printed replay line replays it.
+  for w in arc-cell rc-send masked-race; do
+    run "$bin" explore $w --strategy dfs
+    [[ $rc == 3 ]] || { cat "$out" "$err"; fail "explore $w --strategy dfs: exit $rc, expected 3"; }
+    has "violation in schedule"
+    line=$(grep '^replay:  RACELAB_REPLAY=' "$out" | sed 's/^replay:  //; s/   (or .*//')
+    msg=$(grep '^violation in schedule' "$out" | sed 's/^violation in schedule [0-9]*: //')
+    [[ -n $line && -n $msg ]] || { cat "$out"; fail "$w: no replay line"; }
+    tok=${line%% *}
+    run env "$tok" "$bin" explore $w --strategy dfs ${line#* racelab explore $w --strategy dfs}
+    [[ $rc == 3 ]] || { cat "$out"; fail "$w: the replay did not fail"; }
+    grep -qF -- "$msg" "$out" || { cat "$out"; fail "$w: the replay found another failure than '$msg'"; }
+    echo "ok: explore $w --strategy dfs fails and its replay line gives the same failure"
+  done
+  run "$bin" explore arc-cell --strategy dfs --json
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["found"] and not d["complete"] and d["failure"] == "data race" and d["replay"].startswith("RACELAB_REPLAY=dfs.")' "$out" ||
+    { cat "$out"; fail "explore --strategy dfs --json"; }
+  echo "ok: explore --strategy dfs --json"
+
   # The OS schedule hides masked-race (the reader starts once the writer is done): no stale read.
   run "$bin" run masked-race --schedule os --json
   grep -q '"lost":0' "$out" || { cat "$out"; fail "masked-race lost reads with the OS schedule"; }
@@ -100,6 +124,18 @@ run "$bin" explore masked-race-fixed --schedules 30
 has "no violation in 30 schedules"
 run "$bin" explore arc-mutex --strategy random --schedules 10 --threads 3 --iters 10
 [[ $rc == 0 ]] || { cat "$out"; fail "explore arc-mutex: exit $rc"; }
+# DFS on the safe twins: complete, every schedule clean; a --schedules cut is not complete.
+for w in arc-mutex arc-atomic arc-clone masked-race-fixed rcu-config rc-weak; do
+  run "$bin" explore $w --strategy dfs
+  [[ $rc == 0 ]] || { cat "$out" "$err"; fail "explore $w --strategy dfs: exit $rc"; }
+  grep -Eq '^complete: no violation in [0-9]+ schedules?' "$out" || { cat "$out"; fail "$w: not complete"; }
+  echo "ok: explore $w --strategy dfs: $(grep -o 'no violation in [0-9]* schedules*' "$out")"
+done
+run "$bin" explore arc-mutex --strategy dfs --threads 3 --schedules 5
+[[ $rc == 0 ]] || { cat "$out"; fail "explore arc-mutex --schedules 5: exit $rc"; }
+has "no violation in 5 schedules, but not complete"
+grep -q '^complete' "$out" && fail "a cut exploration said complete"
+echo "ok: a DFS cut by --schedules is not complete"
 run "$bin" run arc-clone --detect hb --schedule random --seed 2 --trace
 [[ $rc == 0 ]] || { cat "$out"; fail "arc-clone: exit $rc"; }
 has "races      none"
