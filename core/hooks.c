@@ -10,6 +10,7 @@
 
 __thread uint32_t rl__tid_tls __attribute__((tls_model("initial-exec")));
 uint32_t rl__probe_active;
+__thread uint32_t rl__owner_key_tls __attribute__((tls_model("initial-exec")));
 
 /* Filled in by sim/probe.c at attach (sim_hooks.h). */
 struct rl__sim_hooks rl__sim_hooks;
@@ -27,5 +28,6 @@ uint32_t rl__tid_assign(void)
 {
 	if (rl__tid_tls == 0)
 		rl__tid_tls = rl__tid_new();
+	rl__owner_key_sync();
 	return rl__tid_tls;
 }

@@ -358,6 +358,9 @@ static __attribute__((noinline)) void run_body(rl_thread *t)
 static void run_thread(rl_thread *t)
 {
 	rl__tid_tls = t->id;
+	/* Spawned under a session (which cannot attach or detach while it runs):
+	 * the owner-checked fast paths must take their probed slow paths. */
+	rl__owner_key_tls = t->probed ? 0 : t->id;
 	ts.self = t;
 	ts.stack_size = t->stack_size;
 	/* The kernel's comm name holds 15 bytes; naming oneself is a prctl(), naming

@@ -90,6 +90,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	rl__sess.stats.seed = cfg->seed;
 	rl__sim_hooks = (struct rl__sim_hooks){ .probe = rl__probe, .enter = rl__probe_enter, .exit = rl__probe_exit };
 	rl__probe_active = 1;
+	rl__owner_key_tls = 0; /* the attaching thread is T0: probed */
 	/* Release: pairs with the acquire in rl__probe_enter(). */
 	atomic_store_explicit(&rl__sess.attached, true, memory_order_release);
 	unlock();
@@ -137,6 +138,7 @@ int rl_probe_detach(void)
 		}
 	}
 	rl__probe_active = 0;
+	rl__owner_key_tls = rl__tid_tls;
 	atomic_store_explicit(&rl__sess.attached, false, memory_order_release);
 	fill_stats(&rl__sess.stats);
 	rl__probe_hot_detach(rl__ptls.t);

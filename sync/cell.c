@@ -20,6 +20,7 @@ _Static_assert(sizeof(rl_cell) == 16, "Cell<i64> plus racelab's owner word");
 
 static void enter(const rl_cell *c, const char *op, const char *file, int line)
 {
+	rl__owner_key_sync();
 	if (c->owner != rl__tid())
 		rl__check_foreign(RL_CHECK_SYNC, TYPE_CELL, op, c, c->owner, c->serial, file, line);
 }

@@ -165,6 +165,7 @@ uint32_t rl__check_adopt(uint32_t *serial)
 {
 	uint32_t tid = rl__tid();
 
+	rl__owner_key_sync();
 	if (RL_UNLIKELY(adopted_tid != tid)) {
 		pthread_mutex_lock(&names_lock);
 		names_put(tid, rl_thread_name());

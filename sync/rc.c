@@ -117,6 +117,7 @@ static bool strong_enter(rl_rc *rc, const char *op, const char *file, int line)
 	struct rl__rc_tag *tag = RL__RC_TAG(rc);
 	uint32_t owner = tag->owner;
 
+	rl__owner_key_sync();
 	if (owner == RL_OWNER_DEAD) {
 		rl__check_dead(TYPE_RC, op, tag->spare, file, line);
 		return false;

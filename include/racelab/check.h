@@ -152,14 +152,14 @@ bool rl_check_quarantine_active(void);
 
 /*
  * Non-zero when an owner-checked fast path (rc.h, cell.h) must take its slow
- * path: the current thread is not @owner, or a probe is attached. One test,
- * one predictable branch. rl__tid_tls is read directly rather than through
- * rl__tid(): an id not yet assigned (0) never equals an owner (owners are
- * >= 1, RL_OWNER_DEAD included), so that case lands in the slow path too,
- * which assigns it.
+ * path: the current thread is not @owner, or a probe session covers it. One
+ * compare with the thread's key (hooks.h: its id, or 0 under a session), one
+ * predictable branch. A key of 0 — an id not yet assigned, or a probed
+ * thread — never equals an owner (owners are >= 1, RL_OWNER_DEAD included),
+ * so those cases land in the slow path, which assigns the id.
  */
 #ifndef RL_NO_OWNER_CHECKS
-#define RL__OWNER_SLOW(owner) (((owner) ^ rl__tid_tls) | rl__probe_active)
+#define RL__OWNER_SLOW(owner) ((owner) ^ rl__owner_key_tls)
 #else
 /* A translation unit compiled with -DRL_NO_OWNER_CHECKS inlines fast paths
  * without the owner test (the benchmark's "unchecked" baseline). */

@@ -36,6 +36,24 @@ extern RL__THREAD_LOCAL uint32_t rl__tid_tls __attribute__((tls_model("initial-e
 /* Non-zero while a detector or the deterministic scheduler is attached. Written
  * only while no workload thread runs (before spawn / after join). */
 extern uint32_t rl__probe_active;
+/*
+ * The owner-checked fast paths' key (check.h's RL__OWNER_SLOW): the thread's id
+ * while no probe session covers the thread, 0 (never an owner) while one does,
+ * so that one compare decides both "not the owner" and "probes attached". Set
+ * where the two change for the thread: its id assigned (rl__tid_assign), an rl
+ * thread's start (probed or not), the session's attach and detach on the
+ * attaching thread; rl__owner_key_sync() re-derives it in the slow paths (a
+ * thread that first ran under a session and outlived it, or one that ran
+ * before the attach and now calls in: it is registered as foreign there).
+ */
+extern RL__THREAD_LOCAL uint32_t rl__owner_key_tls __attribute__((tls_model("initial-exec")));
+
+static inline void rl__owner_key_sync(void)
+{
+	uint32_t k = rl__probe_active ? 0 : rl__tid_tls;
+	if (rl__owner_key_tls != k)
+		rl__owner_key_tls = k;
+}
 
 uint32_t rl__tid_assign(void);
 

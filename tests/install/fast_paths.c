@@ -2,7 +2,7 @@
  * by a program built against the installed library.
  *
  * A C caller inlines rl_rc_clone(), rl_arc_drop(), rl_cell_add(), ... and so
- * references the rl__ names their bodies reach (rl__tid_tls, rl__probe_active,
+ * references the rl__ names their bodies reach (rl__tid_tls, rl__owner_key_tls, rl__probe_active,
  * the slow halves, rl__panic_at for rl_panic(), rl__fatal for RL_FATAL()). If
  * libracelab.so did not export one of them, this program would not link.
  * It also checks that each fast path does what it says.

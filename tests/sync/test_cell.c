@@ -81,12 +81,16 @@ static void test_cell_slow_path_on_owner_thread_does_the_same_access(void **stat
 	(void)state;
 	rl_cell c;
 	rl_cell_init(&c, 1);
-	rl__probe_active = 1; /* as if a detector were attached */
+	rl__probe_active = 1; /* as if a detector covered this thread */
+	rl__owner_key_tls = 0;
 	rl_cell_add(&c, 41);
 	rl_cell_set(&c, rl_cell_get(&c) * 2);
+	assert_int_equal(rl__owner_key_tls, 0); /* the slow path keeps the thread probed */
 	rl__probe_active = 0;
 	assert_int_equal(rl_cell_get(&c), 84);
 	assert_int_equal(n_reports, 0);
+	/* The first slow path after the session gives the thread its fast path back. */
+	assert_int_equal(rl__owner_key_tls, rl__tid());
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
