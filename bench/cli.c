@@ -48,7 +48,8 @@ static const char usage_text[] =
 	"  --warmup MS             warm-up after calibration (default: one sample)\n"
 	"  --pin                   pin timed thread i to allowed CPU i mod n\n"
 	"  --rust                  also run rust-compare (Rust's Rc, Arc, Mutex side by side)\n"
-	"  --json FILE             results in Google Benchmark's JSON format\n"
+	"  --json-out FILE         results in Google Benchmark's JSON format (--json FILE:\n"
+	"                          the old name, kept for one release)\n"
 	"  --csv FILE              one CSV row per benchmark and thread count\n"
 	"  --plot FILE.svg         SVG plot of ns/op vs threads\n"
 	"  --list                  list the benchmarks and exit\n"
@@ -224,6 +225,8 @@ static int outfile_open(struct outfile *o, const char *opt, const char *path)
 	struct stat st;
 	if (!*path)
 		return usage_error("%s needs a file name", opt);
+	if (!strcmp(path, "-"))
+		return usage_error("%s needs a file name, not '-' (the table is what goes to stdout)", opt);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return usage_error("cannot write %s %s: it is a directory", opt, path);
 	if (stat(path, &st) == 0 && access(path, W_OK) != 0)
@@ -276,6 +279,7 @@ static int outfile_commit(struct outfile *o, const struct rl_bench_session *s,
 	umask(mask);
 	chmod(o->path, 0666 & ~mask);
 	o->fd = -1;
+	fprintf(stderr, "racelab bench: wrote %s (%s)\n", o->path, o->opt);
 	return EXIT_OK;
 }
 
@@ -481,7 +485,7 @@ int rl_bench_main(int argc, char **argv)
 		opt[olen] = 0;
 		bool takes = !strcmp(opt, "--threads") || !strcmp(opt, "--time-per-sample") ||
 			     !strcmp(opt, "--samples") || !strcmp(opt, "--warmup") ||
-			     !strcmp(opt, "--json") || !strcmp(opt, "--csv") || !strcmp(opt, "--plot");
+			     !strcmp(opt, "--json") || !strcmp(opt, "--json-out") || !strcmp(opt, "--csv") || !strcmp(opt, "--plot");
 		if (takes) {
 			if (eq)
 				val = eq + 1;
@@ -513,7 +517,11 @@ int rl_bench_main(int argc, char **argv)
 				rc = usage_error("--samples takes a count from 1 to %u, not '%s'", MAX_SAMPLES, val);
 			else
 				o.samples = (size_t)n;
+		} else if (!strcmp(opt, "--json-out")) {
+			o.json = val;
 		} else if (!strcmp(opt, "--json")) {
+			fputs("racelab bench: note: --json FILE is now --json-out FILE (the old name goes in the next "
+			      "release)\n", stderr);
 			o.json = val;
 		} else if (!strcmp(opt, "--csv")) {
 			o.csv = val;
@@ -580,7 +588,7 @@ int rl_bench_main(int argc, char **argv)
 
 	/* Output files are checked (created as temporaries) before anything runs. */
 	nouts = 0;
-	const char *const optname[3] = {"--json", "--csv", "--plot"};
+	const char *const optname[3] = {"--json-out", "--csv", "--plot"};
 	const char *const paths[3] = {o.json, o.csv, o.plot};
 	for (int k = 0; k < 3 && rc == EXIT_OK; k++) {
 		if (!paths[k])

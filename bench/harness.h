@@ -276,6 +276,8 @@ const char *rl_bench_fmt_num(double v, char *buf, size_t len);
 /* Axis scale for the plot: true when values span more than this factor. */
 #define RL_BENCH_LOG_SCALE_RATIO 30.0
 bool rl_bench_plot_use_log(double vmin, double vmax);
+/* Digits a ratio is printed with: 2, more while it would print as @target (report.c). */
+int rl_bench_ratio_digits(double ratio, double target);
 
 /* ------------------------------------------------------------------------
  * Command line helpers (cli.c), exposed for the tests
