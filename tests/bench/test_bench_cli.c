@@ -190,13 +190,26 @@ static void test_unknown_options_and_missing_values_are_usage_errors(void **stat
 
 static void test_unwritable_output_is_a_usage_error_and_creates_nothing(void **state)
 {
-	expect_usage_error((const char *const[]){"bench", "--json", "/nonexistent-dir/x.json", NULL},
-			   "cannot write --json /nonexistent-dir/x.json");
+	expect_usage_error((const char *const[]){"bench", "--json-out", "/nonexistent-dir/x.json", NULL},
+			   "cannot write --json-out /nonexistent-dir/x.json");
 	char dir[] = "/tmp/rl-bench-dir.XXXXXX";
 	assert_non_null(mkdtemp(dir));
 	expect_usage_error((const char *const[]){"bench", "--csv", dir, NULL}, "is a directory");
 	assert_int_equal(count_entries(dir), 0);
 	remove_dir(dir);
+}
+
+/* '-' is not a file name; --json FILE is the old name of --json-out FILE (a note says so). */
+static void test_json_out_refuses_dash_and_old_json_still_works(void **state)
+{
+	expect_usage_error((const char *const[]){"bench", "--json-out", "-", NULL}, "not '-'");
+	assert_int_not_equal(access("-", F_OK), 0);
+	struct outcome o;
+	run_cli(&o, (const char *const[]){"bench", "--json", "/nonexistent-dir/x.json", NULL});
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "racelab bench: note: --json FILE is now --json-out FILE"));
+	assert_non_null(strstr(o.err, "cannot write --json-out /nonexistent-dir/x.json"));
+	outcome_free(&o);
 }
 
 static void test_usage_error_after_an_output_option_leaves_no_file(void **state)
@@ -206,9 +219,9 @@ static void test_usage_error_after_an_output_option_leaves_no_file(void **state)
 	char json[600], plot[600];
 	snprintf(json, sizeof json, "%s/r.json", dir);
 	snprintf(plot, sizeof plot, "%s/r.svg", dir);
-	expect_usage_error((const char *const[]){"bench", "--json", json, "--plot", plot, "no-such", NULL},
+	expect_usage_error((const char *const[]){"bench", "--json-out", json, "--plot", plot, "no-such", NULL},
 			   "unknown benchmark");
-	expect_usage_error((const char *const[]){"bench", "--json", json, "--plot",
+	expect_usage_error((const char *const[]){"bench", "--json-out", json, "--plot",
 						 "/nonexistent-dir/p.svg", NULL},
 			   "cannot write --plot");
 	assert_int_equal(count_entries(dir), 0); /* not even a temporary */
@@ -250,7 +263,7 @@ static void test_tiny_run_writes_each_output_file_and_a_summary_per_row(void **s
 	snprintf(plot, sizeof plot, "%s/r.svg", dir);
 	struct outcome o;
 	run_cli(&o, (const char *const[]){"bench", "counter-relaxed", "--threads", "1,2", "--samples", "3",
-					  "--time-per-sample", "1", "--warmup", "0", "--json", json,
+					  "--time-per-sample", "1", "--warmup", "0", "--json-out", json,
 					  "--csv", csv, "--plot", plot, NULL});
 	print_message("stderr: %s", o.err);
 	assert_int_equal(o.status, 0);
@@ -260,6 +273,12 @@ static void test_tiny_run_writes_each_output_file_and_a_summary_per_row(void **s
 	for (const char *p = o.out; (p = strstr(p, "SUMMARY ")); p++)
 		summaries++;
 	assert_int_equal(summaries, 2);
+	const char *paths[] = {json, csv, plot}, *opts[] = {"--json-out", "--csv", "--plot"};
+	for (int i = 0; i < 3; i++) {
+		char line[700];
+		snprintf(line, sizeof line, "racelab bench: wrote %s (%s)\n", paths[i], opts[i]);
+		assert_non_null(strstr(o.err, line));
+	}
 	outcome_free(&o);
 
 	assert_int_equal(count_entries(dir), 3); /* the files, no temporaries */
@@ -284,6 +303,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_options_and_missing_values_are_usage_errors),
 		cmocka_unit_test(test_unwritable_output_is_a_usage_error_and_creates_nothing),
 		cmocka_unit_test(test_usage_error_after_an_output_option_leaves_no_file),
+		cmocka_unit_test(test_json_out_refuses_dash_and_old_json_still_works),
 		cmocka_unit_test(test_list_prints_every_benchmark_and_exits_0),
 		cmocka_unit_test(test_help_prints_usage_and_exits_0),
 		cmocka_unit_test(test_tiny_run_writes_each_output_file_and_a_summary_per_row),
