@@ -79,6 +79,37 @@ void rl_cli_print_text(FILE *out, const struct rl_workload *w, const struct rl_w
 void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_workload_result *r,
 		       const enum rl_verdict *expect);
 void rl_cli_json_string(FILE *out, const char *s);
+/* --trace under --json: rl_cli_print_json adds the interleaving as "sim"."trace". */
+extern bool rl_cli_json_trace;
+
+/* help.c: one option a command takes. */
+struct rl_cli_opt {
+	const char *name;    /* "--threads" */
+	const char *arg;     /* "N", or NULL for a flag */
+	const char *help;    /* its lines, '\n' between them */
+	const char *section; /* a heading printed before it, or NULL */
+};
+
+/* A command's help and the table its parser checks arguments against. */
+struct rl_cli_help {
+	const char *cmd;              /* "run" */
+	const char *operand;          /* "NAME", or NULL */
+	const char *intro;            /* text between the usage line and the options */
+	const struct rl_cli_opt *opts; /* ends with a {0} row */
+	const char *outro;            /* text after the options, or NULL */
+};
+
+/* Print @h: the usage line built from the table, the intro, every option, the outro. */
+void rl_cli_help(FILE *f, const struct rl_cli_help *h);
+/* @arg ("--name", "--name=VALUE" for options with a value, -h, --help) is in @h's table. */
+bool rl_cli_known(const struct rl_cli_help *h, const char *arg);
+/* The usage error for an option not in @h's table. Return: RL_EXIT_USAGE. */
+int rl_cli_unknown(const struct rl_cli_help *h, const char *arg);
+/* `racelab help CMD`: print CMD's help. Return: 0, or -1 when CMD has no table here. */
+int rl_cli_help_command(const char *cmd);
+
+extern const struct rl_cli_help rl_cli_run_help, rl_cli_explore_help, rl_cli_list_help, rl_cli_demo_help,
+	rl_cli_layout_help, rl_cli_stack_help;
 
 int rl_cmd_stack(int argc, char **argv);
 int rl_cmd_run(int argc, char **argv);

@@ -185,11 +185,11 @@ int rl_cmd_demo(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: racelab demo [--json]\n\nA guided tour: runs every workload of 'racelab list' with its defaults and\n"
-			     "explains each verdict. --json prints one JSON object per run instead.");
+			rl_cli_help(stdout, &rl_cli_demo_help);
 			return RL_EXIT_CLEAN;
 		} else
-			return rl_cli_usage_error("demo: unknown argument '%s'", argv[i]);
+			return argv[i][0] == '-' ? rl_cli_unknown(&rl_cli_demo_help, argv[i])
+						 : rl_cli_usage_error("demo: unknown argument '%s'", argv[i]);
 	}
 	const struct rl_workload *ws;
 	size_t n = rl_workloads(&ws);

@@ -31,33 +31,40 @@
 
 #include "cli.h"
 
-static const char explore_usage[] =
-	"usage: racelab explore NAME [--schedules N] [--strategy pct|random|dfs] [--seed S]\n"
-	"                            [--pct-depth D] [--threads N] [--iters N] [--stack SIZE]\n"
-	"                            [--check report|off] [--json] [--timeline FILE.svg]\n"
-	"                            [--replay TOKEN]\n"
-	"\n"
-	"Runs NAME under racelab's deterministic scheduler with its happens-before detector,\n"
-	"one seed after the other, until the first violation (a data race, a lost update, a\n"
-	"use after free, a deadlock) or N schedules. Prints the schedules it took beside\n"
-	"PCT's bound, the first report, the shortest interleaving that shows the first lost\n"
-	"update, and the command line that replays the run.\n"
-	"  --schedules N     at most N schedules (default 100; dfs: all)\n"
-	"  --strategy S      pct (default: random priorities, D-1 change points), random, or\n"
-	"                    dfs: every schedule, each class of equivalent interleavings once\n"
-	"                    (rl_model()'s DFS with partial-order reduction; 2 threads and 2\n"
-	"                    iterations unless given; --schedules then defaults to all of them,\n"
-	"                    and \"complete\" is said only when none was skipped)\n"
-	"  --replay TOKEN    dfs: run the one schedule of a token a dfs failure printed\n"
-	"  --seed S          the first seed (default 1); run k uses seed S+k-1\n"
-	"  --pct-depth D     PCT's bug depth (default 3)\n"
-	"  --threads, --iters, --stack, --check  as for racelab run (iterations default to the\n"
-	"                    workload's small simulation count)\n"
-	"  --json            one JSON object instead of the text\n"
-	"  --timeline FILE   draw the violating schedule as a picture (SVG; none when no\n"
-	"                    schedule violated)\n"
-	"Exit status: 3 a violation was found, 0 none, 2 bad usage, 1 could not run,\n"
-	"130 interrupted.\n";
+static const struct rl_cli_opt explore_opts[] = {
+	{"--schedules", "N", "at most N schedules (default 100; dfs: all)", NULL},
+	{"--strategy", "pct|random|dfs",
+	 "pct (default: random priorities, D-1 change points), random, or\n"
+	 "dfs: every schedule, each class of equivalent interleavings once\n"
+	 "(rl_model()'s DFS with partial-order reduction; 2 threads and 2\n"
+	 "iterations unless given; --schedules then defaults to all of them,\n"
+	 "and \"complete\" is said only when none was skipped)", NULL},
+	{"--replay", "TOKEN", "dfs: run the one schedule of a token a dfs failure printed", NULL},
+	{"--seed", "S", "the first seed (default 1); run k uses seed S+k-1", NULL},
+	{"--pct-depth", "D", "PCT's bug depth (default 3)", NULL},
+	{"--threads", "N", "worker threads, as for racelab run", NULL},
+	{"--iters", "N", "iterations per worker (default: the workload's small simulation count)", NULL},
+	{"--stack", "SIZE", "stack of each spawned thread, as for racelab run", NULL},
+	{"--check", "report|off", "owner checks: report (default) or off (abort is run's alone: explore\n"
+	 "keeps going after a report)", NULL},
+	{"--json", NULL, "one JSON object instead of the text", NULL},
+	{"--timeline", "FILE.svg", "draw the violating schedule as a picture (SVG; none when no\n"
+	 "schedule violated)", NULL},
+	{0},
+};
+
+const struct rl_cli_help rl_cli_explore_help = {
+	.cmd = "explore",
+	.operand = "NAME",
+	.intro = "Runs NAME under racelab's deterministic scheduler with its happens-before detector,\n"
+		 "one seed after the other, until the first violation (a data race, a lost update, a\n"
+		 "use after free, a deadlock) or N schedules. Prints the schedules it took (beside\n"
+		 "PCT's bound under pct), the first report, the shortest interleaving that shows the\n"
+		 "first lost update, and the command line that replays the run.\n",
+	.opts = explore_opts,
+	.outro = "Exit status: 3 a violation was found, 0 none, 2 bad usage, 1 could not run,\n"
+		 "130 interrupted.\n",
+};
 
 /* The probability target of the bound printed beside the result. */
 #define CONFIDENCE 0.95
@@ -278,8 +285,10 @@ int rl_cmd_explore(int argc, char **argv)
 		const char *v;
 		bool missing = false, handled = false;
 		int st = 0;
+		if (argv[i][0] == '-' && argv[i][1] && !rl_cli_known(&rl_cli_explore_help, argv[i]))
+			return rl_cli_unknown(&rl_cli_explore_help, argv[i]);
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(explore_usage, stdout);
+			rl_cli_help(stdout, &rl_cli_explore_help);
 			return RL_EXIT_CLEAN;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
@@ -308,7 +317,7 @@ int rl_cmd_explore(int argc, char **argv)
 			if (st)
 				return st;
 		} else if (argv[i][0] == '-') {
-			return rl_cli_usage_error("explore: unknown option '%s' (try 'racelab explore --help')", argv[i]);
+			return rl_cli_unknown(&rl_cli_explore_help, argv[i]);
 		} else if (!name) {
 			name = argv[i];
 		} else {

@@ -14,11 +14,11 @@ int rl_cmd_layout(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: racelab layout [--json]\n\nSizes and alignments of racelab's types beside Rust's "
-			     "(rustc, x86_64 Linux),\ncomputed with sizeof/offsetof/_Alignof. --json: one object per row.");
+			rl_cli_help(stdout, &rl_cli_layout_help);
 			return RL_EXIT_CLEAN;
 		} else
-			return rl_cli_usage_error("layout: unknown argument '%s'", argv[i]);
+			return argv[i][0] == '-' ? rl_cli_unknown(&rl_cli_layout_help, argv[i])
+						 : rl_cli_usage_error("layout: unknown argument '%s'", argv[i]);
 	}
 	if (rl_layout_print(stdout, json) != 0 || fflush(stdout) != 0) {
 		fprintf(stderr, "racelab: layout: cannot write the table\n");

@@ -20,45 +20,55 @@
 
 #include "cli.h"
 
-static const char run_usage[] =
-	"usage: racelab run NAME [--threads N] [--iters N] [--stack SIZE] [--main-stack SIZE]\n"
-	"                        [--check report|abort|off] [--json] [--expect VERDICT]\n"
-	"                        [--detect hb] [--schedule os|random|pct] [--seed S]\n"
-	"                        [--pct-depth D] [--max-steps N] [--trace] [--timeline FILE.svg]\n"
-	"\n"
-	"Runs one workload of `racelab list` on the runtime's 8 MiB \"main\" thread and prints\n"
-	"its invariant (expected, observed, lost), the owner-check reports and a verdict:\n"
-	"clean, send-violation, sync-violation, race, deadlock, overflow, panic or leak.\n"
-	"  --threads N        worker threads (default: the workload's)\n"
-	"  --iters N          iterations per worker (default: the workload's)\n"
-	"  --stack SIZE       stack of each spawned thread (default 2M, or RACELAB_MIN_STACK)\n"
-	"  --main-stack SIZE  stack of the runtime main thread (default 8M)\n"
-	"  --check MODE       owner checks: report (default), abort (the run dies at the first\n"
-	"                     violation; it runs in a child process), off\n"
-	"  --json             one JSON object on one line instead of the text report\n"
-	"  --expect VERDICT   exit 0 exactly when the verdict matches (send and sync are short\n"
-	"                     for send-violation and sync-violation; race also matches both)\n"
-	"Simulation (racelab's own detector and deterministic scheduler):\n"
-	"  --detect hb        happens-before race detector (vector clocks): every race it\n"
-	"                     reports names both accesses, the missing edge and Rust's rule;\n"
-	"                     the verdict is then race (or send/sync-violation when the owner\n"
-	"                     checks named the broken rule first)\n"
-	"  --schedule MODE    os (threads run in parallel), random or pct: racelab's scheduler\n"
-	"                     runs one thread at a time and picks who runs at every shared-memory\n"
-	"                     operation; the same seed replays the same interleaving\n"
-	"  --seed S           the scheduler's seed (default: a fresh one, printed)\n"
-	"  --pct-depth D      PCT's bug depth (default 3: two priority change points)\n"
-	"  --pct-steps K      PCT's expected scheduling points per run (default 1000): change\n"
-	"                     points are drawn in [1, K]\n"
-	"  --max-steps N      stop serialising after N scheduling points (default 2000000)\n"
-	"  --trace            print the interleaving: thread, operation, object, value\n"
-	"  --timeline FILE    draw the interleaving as a picture (SVG): a lane per thread, the\n"
-	"                     synchronisation as arrows, the racing pair in red\n"
-	"Under --detect or --schedule, workloads default to a few hundred iterations (every\n"
-	"operation is a scheduling point). masked-race and masked-race-fixed run under the\n"
-	"scheduler (random, seed 1) with the detector by default; --schedule os runs them plainly.\n"
-	"Exit status: 0 clean, 3 violation, 2 bad usage, 1 could not run or --expect not met,\n"
-	"130 interrupted.\n";
+static const struct rl_cli_opt run_opts[] = {
+	{"--threads", "N", "worker threads (default: the workload's)", NULL},
+	{"--iters", "N", "iterations per worker (default: the workload's)", NULL},
+	{"--stack", "SIZE", "stack of each spawned thread (default 2M, or RACELAB_MIN_STACK)", NULL},
+	{"--main-stack", "SIZE", "stack of the runtime main thread (default 8M)", NULL},
+	{"--check", "report|abort|off",
+	 "owner checks: report (default); abort: the run ends at the first violation (it\n"
+	 "runs in a child process); off", NULL},
+	{"--json", NULL, "one JSON object on one line instead of the text report", NULL},
+	{"--expect", "VERDICT",
+	 "exit 0 exactly when the verdict matches (send and sync are short for\n"
+	 "send-violation and sync-violation; race also matches both)", NULL},
+	{"--detect", "hb|off",
+	 "hb: happens-before race detector (vector clocks): every race it reports names\n"
+	 "both accesses, the missing edge and Rust's rule; the verdict is then race (or\n"
+	 "send/sync-violation when the owner checks named the broken rule first); off: none\n"
+	 "(the default, except for masked-race and masked-race-fixed)",
+	 "Simulation (racelab's own detector and deterministic scheduler):"},
+	{"--schedule", "os|random|pct",
+	 "os (threads run in parallel), random or pct: racelab's scheduler runs one thread\n"
+	 "at a time and picks who runs at every shared-memory operation; the same seed\n"
+	 "replays the same interleaving", NULL},
+	{"--seed", "S", "the scheduler's seed (default: a fresh one, printed)", NULL},
+	{"--pct-depth", "D", "PCT's bug depth (default 3: two priority change points)", NULL},
+	{"--pct-steps", "K",
+	 "PCT's expected scheduling points per run (default 1000): change points are\n"
+	 "drawn in [1, K]", NULL},
+	{"--max-steps", "N", "stop serialising after N scheduling points (default 2000000)", NULL},
+	{"--trace", NULL, "print the interleaving: thread, operation, object, value (under --json: a\n"
+	 "\"trace\" array)", NULL},
+	{"--timeline", "FILE.svg",
+	 "draw the interleaving as a picture (SVG): a lane per thread, the\n"
+	 "synchronisation as arrows, the racing pair in red", NULL},
+	{0},
+};
+
+const struct rl_cli_help rl_cli_run_help = {
+	.cmd = "run",
+	.operand = "NAME",
+	.intro = "Runs one workload of `racelab list` on the runtime's 8 MiB \"main\" thread and prints\n"
+		 "its invariant (expected, observed, lost), the owner-check reports and a verdict:\n"
+		 "clean, send-violation, sync-violation, race, deadlock, overflow, panic or leak.\n",
+	.opts = run_opts,
+	.outro = "Under --detect or --schedule, workloads default to a few hundred iterations (every\n"
+		 "operation is a scheduling point). masked-race and masked-race-fixed run under the\n"
+		 "scheduler (random, seed 1) with the detector by default; --schedule os runs them plainly.\n"
+		 "Exit status: 0 clean, 3 violation, 2 bad usage, 1 could not run or --expect not met,\n"
+		 "130 interrupted.\n",
+};
 
 int rl_cmd_run(int argc, char **argv)
 {
@@ -69,6 +79,8 @@ int rl_cmd_run(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		bool missing = false, handled;
+		if (argv[i][0] == '-' && argv[i][1] && !rl_cli_known(&rl_cli_run_help, argv[i]))
+			return rl_cli_unknown(&rl_cli_run_help, argv[i]);
 		int st = rl_cli_sim_option(argc, argv, &i, &p, &handled);
 		if (!st && !handled)
 			st = rl_cli_workload_option(argc, argv, &i, &p, true, &handled);
@@ -77,7 +89,7 @@ int rl_cmd_run(int argc, char **argv)
 		if (handled)
 			continue;
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			fputs(run_usage, stdout);
+			rl_cli_help(stdout, &rl_cli_run_help);
 			return RL_EXIT_CLEAN;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
@@ -90,7 +102,7 @@ int rl_cmd_run(int argc, char **argv)
 							  "race, deadlock, overflow, panic or leak, not '%s'", v ? v : "");
 			have_expect = true;
 		} else if (argv[i][0] == '-') {
-			return rl_cli_usage_error("run: unknown option '%s' (try 'racelab run --help')", argv[i]);
+			return rl_cli_unknown(&rl_cli_run_help, argv[i]);
 		} else if (!name) {
 			name = argv[i];
 		} else {
@@ -113,6 +125,7 @@ int rl_cmd_run(int argc, char **argv)
 	static struct rl_workload_result r;
 	fflush(stdout);
 	rl_workload_run(w, &p, &r);
+	rl_cli_json_trace = print_trace;
 	if (json)
 		rl_cli_print_json(stdout, w, &r, have_expect ? &expect : NULL);
 	else
@@ -136,9 +149,11 @@ int rl_cmd_list(int argc, char **argv)
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-			puts("usage: racelab list [--json]\n\nThe workload catalog: name, expected verdict, the seed concept it shows,\nwhat it does.");
+			rl_cli_help(stdout, &rl_cli_list_help);
 			return RL_EXIT_CLEAN;
-		} else
+		} else if (argv[i][0] == '-')
+			return rl_cli_unknown(&rl_cli_list_help, argv[i]);
+		else
 			return rl_cli_usage_error("list: unknown argument '%s'", argv[i]);
 	}
 	const struct rl_workload *ws;

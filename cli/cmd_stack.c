@@ -35,10 +35,10 @@ static void *stack_worker(void *arg)
 }
 
 /* --live N: many threads alive at once (stack_live.c, shared with stack-lazy). */
-static int run_live(uint64_t n, size_t touch)
+static int run_live(uint64_t n, size_t stack, size_t touch)
 {
 	struct rl__live_stats st;
-	if (rl__stack_live(n, 0, touch, SIZE_MAX, "live", &st) != RL_OK) {
+	if (rl__stack_live(n, stack, touch, SIZE_MAX, "live", &st) != RL_OK) {
 		fprintf(stderr, "racelab: out of memory for %llu thread handles\n", (unsigned long long)n);
 		return 1;
 	}
@@ -58,8 +58,27 @@ static int run_live(uint64_t n, size_t touch)
 	return RL_EXIT_CLEAN;
 }
 
+static const struct rl_cli_opt stack_opts[] = {
+	{"--threads", "N", "threads per pass, 1 to 256 (default 2); not with --live", NULL},
+	{"--stack", "SIZE", "the custom stack size (default 512K); with --live, the stack of\n"
+	 "every live thread (default: the 2 MiB default)", NULL},
+	{"--touch", "SIZE", "bytes of its stack each thread touches (default 10K)", NULL},
+	{"--live", "N", "keep N threads (1 to 1000000) alive at once and print the resident\n"
+	 "memory", NULL},
+	{0},
+};
+
+const struct rl_cli_help rl_cli_stack_help = {
+	.cmd = "stack",
+	.intro = "Spawns threads with the default (2 MiB) and a custom stack size and prints reserved\n"
+		 "vs touched stack memory per thread: the kernel backs a stack page only when it is\n"
+		 "first touched.\n",
+	.opts = stack_opts,
+};
+
 int rl_cmd_stack(int argc, char **argv)
 {
+	bool threads_given = false, stack_given = false;
 	uint64_t threads = 2;
 	size_t custom = (size_t)512 << 10, touch = (size_t)10 << 10;
 	uint64_t live = 0;
@@ -68,6 +87,7 @@ int rl_cmd_stack(int argc, char **argv)
 		if (!strcmp(opt, "--threads")) {
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_u64(v, 1, 256, &threads))
 				return rl_cli_usage_error("--threads needs a number from 1 to 256");
+			threads_given = true;
 		} else if (!strcmp(opt, "--live")) {
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_u64(v, 1, 1000000, &live))
 				return rl_cli_usage_error("--live needs a number from 1 to 1000000");
@@ -75,20 +95,27 @@ int rl_cmd_stack(int argc, char **argv)
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &custom) || custom == 0 ||
 			    custom > RL_MAX_STACK_SIZE)
 				return rl_cli_usage_error("--stack needs a size such as 512K or 8M (at most 1T)");
+			stack_given = true;
 		} else if (!strcmp(opt, "--touch")) {
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &touch))
 				return rl_cli_usage_error("--touch needs a size such as 10K");
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
-			puts("usage: racelab stack [--threads N] [--stack SIZE] [--touch SIZE] [--live N]");
+			rl_cli_help(stdout, &rl_cli_stack_help);
 			return RL_EXIT_CLEAN;
 		} else {
-			return rl_cli_usage_error("stack: unknown option '%s'", opt);
+			return rl_cli_unknown(&rl_cli_stack_help, opt);
 		}
+	}
+	if (live && threads_given)
+		return rl_cli_usage_error("stack: --threads and --live do not go together (--live N is the thread count)");
+	if (live) {
+		size_t stack = stack_given ? custom : rl_thread_default_stack_size();
+		if (touch >= stack)
+			return rl_cli_usage_error("--touch must be smaller than the stack size");
+		return run_live(live, stack_given ? custom : 0, touch);
 	}
 	if (touch >= custom || touch >= rl_thread_default_stack_size())
 		return rl_cli_usage_error("--touch must be smaller than the stack sizes");
-	if (live)
-		return run_live(live, touch);
 
 	char a[32], b[32], c[32];
 	printf("%-12s %12s %12s %12s\n", "thread", "requested", "reserved", "touched");

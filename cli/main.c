@@ -27,11 +27,14 @@ static const char usage_text[] =
 	"  list [--json]  the workload catalog: name, expected verdict, concept\n"
 	"  run NAME [--threads N] [--iters N] [--stack SIZE] [--main-stack SIZE]\n"
 	"           [--check report|abort|off] [--json] [--expect VERDICT]\n"
-	"           [--detect hb] [--schedule os|random|pct] [--seed S] [--pct-depth D]\n"
+	"           [--detect hb|off] [--schedule os|random|pct] [--seed S] [--pct-depth D]\n"
+	"           [--pct-steps K] [--max-steps N] [--trace] [--timeline FILE.svg]\n"
 	"                 run one workload: its invariant (expected, observed, lost),\n"
 	"                 the owner-check reports and a verdict; --detect hb adds racelab's\n"
 	"                 happens-before detector, --schedule its deterministic scheduler\n"
-	"  explore NAME [--schedules N] [--strategy random|pct] [--seed S] [--pct-depth D]\n"
+	"  explore NAME [--schedules N] [--strategy pct|random|dfs] [--seed S] [--pct-depth D]\n"
+	"           [--threads N] [--iters N] [--stack SIZE] [--check report|off] [--json]\n"
+	"           [--timeline FILE.svg] [--replay TOKEN]\n"
 	"                 run NAME under the scheduler, seed after seed, until the first\n"
 	"                 race, lost update or deadlock: the interleaving that shows it and\n"
 	"                 the command that replays it\n"
@@ -39,11 +42,11 @@ static const char usage_text[] =
 	"  layout [--json]\n"
 	"                 sizes and alignments of racelab's types beside Rust's\n"
 	"  bench [options] what Rc, Arc, Mutex and RCU cost on this CPU (racelab bench --help)\n"
-	"  stack [--threads N] [--stack SIZE] [--touch SIZE] [--live N]\n"
+	"  stack [--threads N] [--stack SIZE] [--touch SIZE] [--live N] [--json]\n"
 	"                 spawn threads with the default (2 MiB) and a custom stack size\n"
 	"                 and print reserved vs touched stack memory per thread;\n"
 	"                 --live N keeps N threads alive and prints the resident memory\n"
-	"  help           this text\n"
+	"  help [CMD]     this text, or CMD's help with every option it takes (= racelab CMD --help)\n"
 	"\n"
 	"options:\n"
 	"  -h, --help     this text\n"
@@ -62,6 +65,20 @@ int main(int argc, char **argv)
 	}
 	rl_cli_prog = argv[0];
 	const char *cmd = argv[1];
+	if (!strcmp(cmd, "help") && argc > 2) {
+		/* racelab help CMD = racelab CMD --help */
+		if (argc > 3)
+			return rl_cli_usage_error("help: one command at a time ('%s' and '%s')", argv[2], argv[3]);
+		if (!strcmp(argv[2], "bench"))
+			return rl_bench_main(2, (char *[]){"bench", "--help", NULL});
+		if (!strcmp(argv[2], "help")) {
+			fputs(usage_text, stdout);
+			return RL_EXIT_CLEAN;
+		}
+		if (rl_cli_help_command(argv[2]) == 0)
+			return RL_EXIT_CLEAN;
+		return rl_cli_usage_error("help: unknown command '%s' (try 'racelab --help')", argv[2]);
+	}
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		fputs(usage_text, stdout);
 		return RL_EXIT_CLEAN;

@@ -231,6 +231,38 @@ static void json_number(FILE *out, double v)
 		fputs("null", out);
 }
 
+bool rl_cli_json_trace;
+
+static void json_opt_string(FILE *out, const char *key, const char *v)
+{
+	fprintf(out, ",\"%s\":", key);
+	if (v)
+		rl_cli_json_string(out, v);
+	else
+		fputs("null", out);
+}
+
+/* --trace under --json: the interleaving's records, each with its text line. */
+static void print_json_trace(FILE *out)
+{
+	fputs(",\"trace\":[", out);
+	size_t n = rl_probe_trace_len();
+	for (size_t i = 0; i < n; i++) {
+		const rl_probe_trace_rec *t = rl_probe_trace_at(i);
+		char line[512];
+		rl_probe_trace_format(t, line, sizeof line);
+		fprintf(out, "%s{\"step\":%llu,\"tid\":%u", i ? "," : "", (unsigned long long)t->step, t->tid);
+		json_opt_string(out, "thread", rl_probe_thread_name(t->tid));
+		json_opt_string(out, "operation", t->name);
+		json_opt_string(out, "object_kind", t->kind);
+		fprintf(out, ",\"object\":%u,\"read\":%llu,\"written\":%llu", t->obj_id, (unsigned long long)t->rval,
+			(unsigned long long)t->wval);
+		json_opt_string(out, "text", line);
+		fputc('}', out);
+	}
+	fputc(']', out);
+}
+
 void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_workload_result *r,
 		       const enum rl_verdict *expect)
 {
@@ -314,7 +346,10 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 				fputc(',', out);
 			rl_cli_json_string(out, s->reports[i]);
 		}
-		fprintf(out, "],\"reports_total\":%llu,\"replay\":", (unsigned long long)s->nreports_all);
+		fprintf(out, "],\"reports_total\":%llu", (unsigned long long)s->nreports_all);
+		if (rl_cli_json_trace)
+			print_json_trace(out);
+		fputs(",\"replay\":", out);
 		if (scheduled(s)) {
 			char cmd[512];
 			rl_cli_replay(cmd, sizeof cmd, w, r);
