@@ -142,6 +142,23 @@ int rl_cmd_run(int argc, char **argv)
 	return tst ? tst : rl_cli_exit_status(&r, have_expect ? &expect : NULL);
 }
 
+/* A workload whose point is a data race (or the Send/Sync rule a race breaks). */
+static bool list_racy(const struct rl_workload *w)
+{
+	return w->expected == RL_VERDICT_RACE || w->expected == RL_VERDICT_SEND || w->expected == RL_VERDICT_SYNC;
+}
+
+/* What a ThreadSanitizer build of the run shows: the quarantined racy workloads
+ * race under the OS schedule; RL_WF_SIMULATE ones only in some interleavings. */
+static const char *list_tsan(const struct rl_workload *w)
+{
+	if (w->flags & RL_WF_RACY)
+		return "race";
+	if (w->flags & RL_WF_SIMULATE)
+		return "-";
+	return "clean";
+}
+
 int rl_cmd_list(int argc, char **argv)
 {
 	bool json = false;
@@ -158,14 +175,23 @@ int rl_cmd_list(int argc, char **argv)
 	}
 	const struct rl_workload *ws;
 	size_t n = rl_workloads(&ws);
+	int wname = 4, wexp = 8; /* columns as wide as their longest entry */
+	for (size_t i = 0; i < n; i++) {
+		int ln = (int)strlen(ws[i].name), le = (int)strlen(rl_verdict_name(ws[i].expected));
+		wname = ln > wname ? ln : wname;
+		wexp = le > wexp ? le : wexp;
+	}
 	if (!json)
-		printf("%-15s %-15s %s\n", "NAME", "EXPECTED", "CONCEPT / WHAT IT DOES");
+		printf("%-*s  %-*s  %-3s %-7s %-5s  %s\n", wname, "NAME", wexp, "EXPECTED", "SIM", "EXPLORE", "TSAN",
+		       "CONCEPT / WHAT IT DOES");
 	for (size_t i = 0; i < n; i++) {
 		const struct rl_workload *w = &ws[i];
+		bool sim = !(w->flags & RL_WF_NO_SCHEDULE);
+		const char *tsan = list_tsan(w);
 		if (json) {
-			fputs("{\"name\":", stdout);
+			fputs("{\"type\":\"workload\",\"workload\":", stdout);
 			rl_cli_json_string(stdout, w->name);
-			printf(",\"expected\":\"%s\",\"concept\":", rl_verdict_name(w->expected));
+			printf(",\"expected_verdict\":\"%s\",\"concept\":", rl_verdict_name(w->expected));
 			rl_cli_json_string(stdout, w->concept);
 			fputs(",\"summary\":", stdout);
 			rl_cli_json_string(stdout, w->summary);
@@ -181,13 +207,19 @@ int rl_cmd_list(int argc, char **argv)
 				rl_cli_json_string(stdout, w->twin);
 			else
 				fputs("null", stdout);
-			printf(",\"racy\":%s}\n", w->flags & RL_WF_RACY ? "true" : "false");
+			printf(",\"supports\":{\"simulate\":%s,\"explore\":%s,\"tsan\":\"%s\"}", sim ? "true" : "false",
+			       sim ? "true" : "false", tsan);
+			printf(",\"racy\":%s}\n", list_racy(w) ? "true" : "false");
 			continue;
 		}
-		printf("%-15s %-15s %s\n", w->name, rl_verdict_name(w->expected), w->concept);
-		printf("%-15s %-15s %s\n", "", "", w->summary);
+		printf("%-*s  %-*s  %-3s %-7s %-5s  %s\n", wname, w->name, wexp, rl_verdict_name(w->expected),
+		       sim ? "yes" : "-", sim ? "yes" : "-", tsan, w->concept);
+		printf("%-*s  %-*s  %-3s %-7s %-5s  %s\n", wname, "", wexp, "", "", "", "", w->summary);
 	}
 	if (!json)
-		printf("\nRun one with 'racelab run NAME' (options: racelab run --help); 'racelab demo' runs them all.\n");
+		printf("\nSIM: takes --detect and --schedule; EXPLORE: takes racelab explore; TSAN: what a\n"
+		       "ThreadSanitizer build reports (race, clean, or - when the race shows only under\n"
+		       "racelab's scheduler).\n"
+		       "Run one with 'racelab run NAME' (options: racelab help run); 'racelab demo' runs them all.\n");
 	return RL_EXIT_CLEAN;
 }

@@ -58,7 +58,7 @@ def main():
     seeds = [s for s in a.seeds.split(",") if s]
 
     listing = subprocess.run([a.racelab, "list", "--json"], capture_output=True, text=True, check=True).stdout
-    names = [json.loads(line)["name"] for line in listing.splitlines() if line.strip()]
+    names = [json.loads(line)["workload"] for line in listing.splitlines() if line.strip()]
     if a.workloads:
         names = [n for n in names if n in a.workloads.split(",")]
     checked = 0
