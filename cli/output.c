@@ -366,5 +366,5 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 	if (expect)
 		fprintf(out, ",\"expect\":\"%s\",\"matched\":%s", rl_verdict_name(*expect),
 			rl_verdict_matches(*expect, r->verdict) ? "true" : "false");
-	fputs("}\n", out);
+	fputs(",\"type\":\"run\"}\n", out);
 }

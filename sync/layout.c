@@ -411,7 +411,7 @@ static void print_place(FILE *out, bool json, const struct place *p)
 		json_string(out, w.perms);
 		fputs(",\"map_name\":", out);
 		json_string(out, w.map_name);
-		fputs("}\n", out);
+		fputs(",\"type\":\"place\"}\n", out);
 		return;
 	}
 	fprintf(out, "  %-30s %s\n", p->what, p->rust);
@@ -489,7 +489,7 @@ static void print_vtable(FILE *out, bool json)
 			fprintf(out, ",\"index\":%zu,\"rust_offset\":%ld,\"c_offset\":%zu,\"same\":%s,\"what\":", i,
 				e[i].rust_offset, e[i].c_offset, same ? "true" : "false");
 			json_string(out, e[i].what);
-			fputs("}\n", out);
+			fputs(",\"type\":\"vtable\"}\n", out);
 		} else {
 			fprintf(out, "  %-20s +%-5ld +%-5zu %s%s\n", e[i].name, e[i].rust_offset, e[i].c_offset,
 				e[i].what, same ? "" : "  *");
@@ -515,7 +515,7 @@ int rl_layout_print(FILE *out, bool json)
 			fprintf(out, ",\"c_size\":%zu,\"c_align\":%zu,\"same\":%s,\"note\":", r->c_size,
 				r->c_align, r->same ? "true" : "false");
 			json_string(out, r->note);
-			fputs("}\n", out);
+			fputs(",\"type\":\"layout\"}\n", out);
 		}
 		print_vtable(out, true);
 		print_places(out, true);
