@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <racelab/parse.h>
 #include <racelab/probe.h>
@@ -65,6 +67,33 @@ const struct rl_cli_help rl_cli_explore_help = {
 	.outro = "Exit status: 3 a violation was found, 0 none, 2 bad usage, 1 could not run,\n"
 		 "130 interrupted.\n",
 };
+
+/* Progress on a terminal (stderr): schedules run, schedules/s, elapsed time,
+ * at most about 10 times a second; a pipe gets nothing. */
+struct progress {
+	double start, last;
+	bool shown;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void show_progress(const struct rl_explore_stats *st, void *arg)
+{
+	struct progress *pg = arg;
+	double t = now_s();
+	if (t - pg->last < 0.1)
+		return;
+	pg->last = t;
+	double el = t - pg->start;
+	fprintf(stderr, "\r  %llu schedules, %.0f/s, %.1f s elapsed ", (unsigned long long)st->ran,
+		el > 0 ? (double)st->ran / el : 0.0, el);
+	pg->shown = true;
+}
 
 /* The probability target of the bound printed beside the result. */
 #define CONFIDENCE 0.95
@@ -358,7 +387,14 @@ int rl_cmd_explore(int argc, char **argv)
 	}
 
 	struct rl_explore_stats xs;
+	struct progress pg = {.start = now_s()};
+	pg.last = pg.start;
+	if (isatty(STDERR_FILENO))
+		rl_workload_explore_progress(show_progress, &pg);
 	int err = rl_workload_explore(w, &p, schedules, &r, &xs);
+	rl_workload_explore_progress(NULL, NULL);
+	if (pg.shown)
+		fputs("\r\033[K", stderr); /* clear the progress line */
 	if (err) {
 		fprintf(stderr, "racelab: %s: %s\n", w->name, r.error_text);
 		rl_probe_reset();
@@ -369,7 +405,11 @@ int rl_cmd_explore(int argc, char **argv)
 
 	uint64_t clean_to = seed + ran - (found ? 1 : 0); /* one past the last clean seed */
 	unsigned n = r.sim.threads ? r.sim.threads : 1;
-	uint64_t k = r.sim.steps ? r.sim.steps : 1;
+	/* PCT's k: the largest number of scheduling points seen (a smaller k would make
+	 * the bound, and the chance that all runs missed, too optimistic). */
+	uint64_t k = r.sim.steps > max_steps ? r.sim.steps : max_steps;
+	k = k ? k : 1;
+	bool pct = resolved.schedule == RL_PROBE_SCHEDULE_PCT;
 	unsigned d = resolved.schedule == RL_PROBE_SCHEDULE_PCT ? resolved.pct_depth : 1;
 	double bound = rl_probe_pct_runs(n, k, d, 1 - CONFIDENCE);
 	char what[256], cmd[512];
@@ -392,8 +432,11 @@ int rl_cmd_explore(int argc, char **argv)
 			       (unsigned long long)ran);
 			rl_cli_json_string(stdout, what);
 			printf(",\"threads\":%u,\"steps\":%llu", n, (unsigned long long)k);
-			printf(",\"pct_bound\":{\"n\":%u,\"k\":%llu,\"d\":%u,\"confidence\":%.2f,\"runs\":%.6g}", n,
-			       (unsigned long long)k, d, CONFIDENCE, bound);
+			if (pct)
+				printf(",\"pct_bound\":{\"n\":%u,\"k\":%llu,\"d\":%u,\"confidence\":%.2f,\"runs\":%.6g}",
+				       n, (unsigned long long)k, d, CONFIDENCE, bound);
+			else
+				fputs(",\"pct_bound\":null", stdout);
 			printf(",\"report\":");
 			if (first)
 				rl_cli_json_string(stdout, first->text);
@@ -457,12 +500,15 @@ int rl_cmd_explore(int argc, char **argv)
 
 	printf("  seed %llu: %s   <- first violation\n\n", (unsigned long long)r.sim.seed, what);
 	printf("schedules to the first violation: %llu\n", (unsigned long long)ran);
-	printf("PCT's bound (Burckhardt et al. 2010): with n = %u threads and k = %llu scheduling points, each PCT run\n"
-	       "finds a depth-d bug with probability >= 1/(n*k^(d-1)); %.0f%% certainty takes n*k^(d-1)*ln(1/%.2f) runs:\n",
-	       n, (unsigned long long)k, CONFIDENCE * 100, 1 - CONFIDENCE);
-	for (unsigned dd = 1; dd <= (d > 3 ? d : 3); dd++)
-		printf("  depth %u: %.3g runs%s\n", dd, rl_probe_pct_runs(n, k, dd, 1 - CONFIDENCE),
-		       dd == d && resolved.schedule == RL_PROBE_SCHEDULE_PCT ? "   (this exploration's depth)" : "");
+	if (pct) {
+		printf("PCT's bound (Burckhardt et al. 2010): with n = %u threads and k = %llu scheduling points (the most\n"
+		       "any run took), each PCT run finds a depth-d bug with probability >= 1/(n*k^(d-1)); %.0f%% certainty\n"
+		       "takes n*k^(d-1)*ln(1/%.2f) runs:\n",
+		       n, (unsigned long long)k, CONFIDENCE * 100, 1 - CONFIDENCE);
+		for (unsigned dd = 1; dd <= (d > 3 ? d : 3); dd++)
+			printf("  depth %u: %.3g runs%s\n", dd, rl_probe_pct_runs(n, k, dd, 1 - CONFIDENCE),
+			       dd == d ? "   (this exploration's depth)" : "");
+	}
 	if (first) {
 		printf("\nfirst report:\n");
 		const char *t = first->text;

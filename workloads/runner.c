@@ -701,6 +701,15 @@ bool rl_workload_violation(const struct rl_workload_result *r)
 	       r->verdict == RL_VERDICT_RACE || r->verdict == RL_VERDICT_DEADLOCK;
 }
 
+static rl_explore_progress_fn explore_progress;
+static void *explore_progress_arg;
+
+void rl_workload_explore_progress(rl_explore_progress_fn fn, void *arg)
+{
+	explore_progress = fn;
+	explore_progress_arg = arg;
+}
+
 int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
 			struct rl_workload_result *r, struct rl_explore_stats *st)
 {
@@ -730,6 +739,8 @@ int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_pa
 			st->min_steps = r->sim.steps;
 		if (r->sim.steps > st->max_steps)
 			st->max_steps = r->sim.steps;
+		if (explore_progress)
+			explore_progress(st, explore_progress_arg);
 	}
 	if (st->min_steps == UINT64_MAX)
 		st->min_steps = 0;

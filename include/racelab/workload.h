@@ -321,6 +321,11 @@ struct rl_explore_stats {
 int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
 			struct rl_workload_result *r, struct rl_explore_stats *st);
 
+/* Called by rl_workload_explore() after each schedule with the figures so far
+ * (NULL: none, the default). Context: the exploring thread, between runs. */
+typedef void (*rl_explore_progress_fn)(const struct rl_explore_stats *st, void *arg);
+void rl_workload_explore_progress(rl_explore_progress_fn fn, void *arg);
+
 /* DFS exploration of a catalog workload runs it small unless told otherwise. */
 #define RL_WL_DFS_THREADS 2
 #define RL_WL_DFS_ITERS 2
