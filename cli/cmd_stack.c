@@ -35,6 +35,8 @@ static void *stack_worker(void *arg)
 }
 
 /* --live N: many threads alive at once (stack_live.c, shared with stack-lazy). */
+static bool json;
+
 static int run_live(uint64_t n, size_t stack, size_t touch)
 {
 	struct rl__live_stats st;
@@ -44,11 +46,18 @@ static int run_live(uint64_t n, size_t stack, size_t touch)
 	}
 	char a[32], b[32], c[32], d[32], e[32];
 	size_t grew = st.rss_after > st.rss_before ? st.rss_after - st.rss_before : 0;
-	printf("%llu live threads with %s stacks: reserved %s, resident %s (+%s for the threads, %s each)\n",
+	if (json)
+		printf("{\"type\":\"stack_live\",\"threads\":%llu,\"stack_bytes\":%zu,\"reserved_bytes\":%zu,"
+		       "\"rss_before\":%zu,\"rss_after\":%zu,\"complete\":%s}\n",
+		       (unsigned long long)st.live, st.stack, st.stack * st.live, st.rss_before, st.rss_after,
+		       st.err ? "false" : "true");
+	else
+		printf("%llu live threads with %s stacks: reserved %s, resident %s (+%s for the threads, %s each)\n",
 	       (unsigned long long)st.live, rl_format_size(st.stack, a, sizeof a),
 	       rl_format_size(st.stack * st.live, b, sizeof b), rl_format_size(st.rss_after, c, sizeof c),
 	       rl_format_size(grew, d, sizeof d), rl_format_size(st.live ? grew / st.live : 0, e, sizeof e));
-	printf("SUMMARY threads=%llu stack_bytes=%zu reserved_bytes=%zu rss_before=%zu rss_after=%zu\n",
+	if (!json)
+		printf("SUMMARY threads=%llu stack_bytes=%zu reserved_bytes=%zu rss_before=%zu rss_after=%zu\n",
 	       (unsigned long long)st.live, st.stack, st.stack * st.live, st.rss_before, st.rss_after);
 	if (st.err) {
 		fprintf(stderr, "racelab: stopped after %llu threads: %s\n", (unsigned long long)st.live,
@@ -63,6 +72,7 @@ static const struct rl_cli_opt stack_opts[] = {
 	{"--stack", "SIZE", "the custom stack size (default 512K); with --live, the stack of\n"
 	 "every live thread (default: the 2 MiB default)", NULL},
 	{"--touch", "SIZE", "bytes of its stack each thread touches (default 10K)", NULL},
+	{"--json", NULL, "JSON lines on stdout (type stack_thread, or stack_live with --live)", NULL},
 	{"--live", "N", "keep N threads (1 to 1000000) alive at once and print the resident\n"
 	 "memory", NULL},
 	{0},
@@ -99,6 +109,8 @@ int rl_cmd_stack(int argc, char **argv)
 		} else if (!strcmp(opt, "--touch")) {
 			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &touch))
 				return rl_cli_usage_error("--touch needs a size such as 10K");
+		} else if (!strcmp(opt, "--json")) {
+			json = true;
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			rl_cli_help(stdout, &rl_cli_stack_help);
 			return RL_EXIT_CLEAN;
@@ -118,7 +130,8 @@ int rl_cmd_stack(int argc, char **argv)
 		return rl_cli_usage_error("--touch must be smaller than the stack sizes");
 
 	char a[32], b[32], c[32];
-	printf("%-12s %12s %12s %12s\n", "thread", "requested", "reserved", "touched");
+	if (!json)
+		printf("%-12s %12s %12s %12s\n", "thread", "requested", "reserved", "touched");
 	int rc = RL_EXIT_CLEAN;
 	bool reused = false;
 	for (int pass = 0; pass < 2; pass++) {
@@ -142,12 +155,21 @@ int rl_cmd_stack(int argc, char **argv)
 				continue;
 			}
 			reused |= j.reserved > size + (size_t)(64 << 10);
+			size_t asked = req ? size : rl_thread_default_stack_size();
+			if (json) {
+				printf("{\"type\":\"stack_thread\",\"thread\":\"%s\",\"requested_bytes\":%zu,"
+				       "\"reserved_bytes\":%zu,\"touched_bytes\":%zu}\n",
+				       name, asked, j.reserved, j.touched);
+				continue;
+			}
 			printf("%-12s %12s %12s %12s%s\n", name,
 			       req ? rl_format_size(size, a, sizeof a) : rl_format_size(rl_thread_default_stack_size(), a, sizeof a),
 			       rl_format_size(j.reserved, b, sizeof b), rl_format_size(j.touched, c, sizeof c),
 			       j.reserved > size + (size_t)(64 << 10) ? " *" : "");
 		}
 	}
+	if (json)
+		return rc;
 	if (reused)
 		printf("\n* glibc reuses a cached stack of up to 4x the requested size, so the reserved size can exceed the request.");
 	printf("\neach thread used about %s of its stack: the kernel backs a stack page only when it is first touched.\n",
