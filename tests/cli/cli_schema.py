@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""cli_schema.py RACELAB — the command line as one tool.
+
+  * JSON: every command's --json output parses; run and explore print one
+    object, list, demo, layout and stack print JSON lines, each with a "type";
+    the same key names everywhere (workload, expected_verdict).
+  * --trace: the same seed gives the same reports with and without --trace
+    (the README's replay promise: arc-cell --schedule random --seed 42
+    --detect hb), and under --json the trace is in sim.trace.
+  * Help: `racelab help CMD` is `racelab CMD --help`; every option a help lists
+    is taken by its parser (no "unknown option"); run's help lists the options
+    its replay lines use.
+  * list: SIM/EXPLORE/TSAN columns, masked-race racy, the name column wide
+    enough for the longest name.
+  * stack: --live honours --stack and refuses --threads.
+  * explore: PCT's bound only under pct.
+Exit 0 when all hold.
+"""
+import json
+import re
+import subprocess
+import sys
+
+racelab = sys.argv[1]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def run(*args, timeout=300):
+    p = subprocess.run([racelab, *args], capture_output=True, text=True, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr
+
+
+def json_lines(args, types):
+    rc, out, err = run(*args)
+    check(rc in (0, 3), f"{' '.join(args)}: exit {rc}: {err.strip()}")
+    rows = []
+    for line in out.splitlines():
+        try:
+            rows.append(json.loads(line))
+        except ValueError:
+            check(False, f"{' '.join(args)}: not a JSON line: {line[:80]}")
+    check(rows, f"{' '.join(args)}: no lines")
+    for r in rows:
+        check(r.get("type") in types, f"{' '.join(args)}: type {r.get('type')!r} not in {types}")
+    return rows
+
+
+def json_object(args, rcs=(0, 3)):
+    rc, out, err = run(*args)
+    check(rc in rcs, f"{' '.join(args)}: exit {rc}: {err.strip()}")
+    check(out.count("\n") == 1, f"{' '.join(args)}: not one line")
+    try:
+        return json.loads(out)
+    except ValueError:
+        check(False, f"{' '.join(args)}: not one JSON object")
+        return {}
+
+
+# --- JSON, every command ---------------------------------------------------
+listing = json_lines(["list", "--json"], {"workload"})
+for w in listing:
+    for key in ("workload", "expected_verdict", "supports", "racy", "concept", "twin"):
+        check(key in w, f"list --json: {w.get('workload')}: no {key}")
+    check(set(w.get("supports", {})) == {"simulate", "explore", "tsan"}, f"list: {w.get('workload')} supports")
+by_name = {w["workload"]: w for w in listing}
+check(by_name["masked-race"]["racy"] is True, "list --json: masked-race is racy")
+check(by_name["masked-race-fixed"]["racy"] is False, "list --json: masked-race-fixed is not racy")
+check(by_name["false-sharing"]["supports"]["explore"] is False, "list: false-sharing takes no explore")
+check(by_name["arc-cell"]["supports"]["tsan"] == "race", "list: arc-cell races under TSan")
+
+for row in json_lines(["demo", "--json"], {"run"}):
+    for key in ("workload", "expected_verdict", "verdict"):
+        check(key in row, f"demo --json: no {key}")
+
+layout = json_lines(["layout", "--json"], {"layout", "vtable", "place"})
+check({r["type"] for r in layout} == {"layout", "vtable", "place"}, "layout --json: all three row types")
+
+stack = json_lines(["stack", "--json"], {"stack_thread"})
+check(len(stack) == 4, "stack --json: two default and two custom threads")
+live = json_lines(["stack", "--json", "--live", "3", "--stack", "256K"], {"stack_live"})
+check(live and live[0]["stack_bytes"] == 256 << 10, "stack --live --stack 256K: the stacks are 256 KiB")
+
+r = json_object(["run", "arc-cell", "--json"])
+check(r.get("type") == "run" and r.get("workload") == "arc-cell", "run --json: type run, workload")
+check(r.get("expected_verdict") == "sync-violation", "run --json: expected_verdict")
+
+x = json_object(["explore", "masked-race", "--json"])
+check(x.get("workload") == "masked-race" and x.get("found") is True, "explore --json: masked-race found")
+check(isinstance(x.get("pct_bound"), dict), "explore --json: pct_bound under pct")
+x = json_object(["explore", "masked-race", "--strategy", "random", "--json"])
+check(x.get("pct_bound") is None, "explore --strategy random --json: no PCT bound")
+rc, out, _ = run("explore", "masked-race", "--strategy", "random")
+check(rc == 3 and "PCT" not in out, "explore --strategy random: no PCT bound in the text")
+rc, out, _ = run("explore", "masked-race")
+check(rc == 3 and "PCT's bound" in out, "explore (pct): the bound is printed")
+
+# --- object numbers do not depend on --trace (README's replay promise) ------
+promise = ["run", "arc-cell", "--schedule", "random", "--seed", "42", "--detect", "hb"]
+plain = json_object(promise + ["--json"])
+traced = json_object(promise + ["--json", "--trace"])
+check(plain.get("sim", {}).get("reports") == traced.get("sim", {}).get("reports"),
+      "same seed: the same reports with and without --trace")
+check(plain.get("sim", {}).get("reports"), "arc-cell --detect hb: reports")
+check(len(traced.get("sim", {}).get("trace", [])) > 0, "run --trace --json: sim.trace")
+check("trace" not in plain.get("sim", {}), "run --json without --trace: no trace")
+_, text_plain, _ = run(*promise)
+_, text_traced, _ = run(*promise, "--trace")
+m = re.search(r"data race on \S+ #\d+", text_plain)
+check(m is not None and m.group(0) in text_traced, "text: the race's object number is the same with --trace")
+
+# --- help ------------------------------------------------------------------
+for cmd in ("run", "explore", "list", "demo", "layout", "stack", "bench"):
+    rc1, h1, _ = run("help", cmd)
+    rc2, h2, _ = run(cmd, "--help")
+    check(rc1 == 0 and rc2 == 0 and h1 == h2 and h1.startswith("usage: racelab"), f"help {cmd} = {cmd} --help")
+    if cmd == "bench":
+        continue
+    for opt in sorted(set(re.findall(r"^  (--[a-z-]+)", h1, re.M))):
+        # a bad value (or a bad workload name after a flag): a usage error, never "unknown option"
+        _, _, err = run(cmd, opt, "\x01bad", timeout=60)
+        check(f"unknown option '{opt}" not in err, f"{cmd} --help lists {opt} but {cmd} does not take it")
+    rc, _, err = run(cmd, "--no-such-option")
+    check(rc == 2 and "unknown option" in err and err.count("\n") == 1, f"{cmd}: unknown option is one line, exit 2")
+rc, h, _ = run("help", "run")
+for opt in ("--pct-steps", "--max-steps", "--detect hb|off", "--check report|abort|off", "--trace"):
+    check(opt in h, f"run's help lists {opt}")
+rc, h, _ = run("help", "explore")
+check("--check report|off" in h, "explore's help gives its own --check values")
+rc, _, err = run("help", "nope")
+check(rc == 2 and err.count("\n") == 1, "help nope: one line, exit 2")
+
+# --- list text ---------------------------------------------------------------
+rc, out, _ = run("list")
+head = out.splitlines()[0]
+check(all(c in head for c in ("SIM", "EXPLORE", "TSAN")), "list: SIM/EXPLORE/TSAN columns")
+longest = max(len(n) for n in by_name)
+for line in out.splitlines()[1:]:
+    name = line.split(" ", 1)[0]
+    if name in by_name:
+        check(line[len(name):len(name) + 2] == "  " or len(name) < longest,
+              f"list: '{name}' runs into the next column")
+        check(line.index(by_name[name]["expected_verdict"], len(name)) == longest + 2,
+              f"list: the EXPECTED column of '{name}' starts after the longest name")
+
+# --- stack -------------------------------------------------------------------
+rc, out, _ = run("stack", "--live", "5", "--stack", "512K")
+check(rc == 0 and "with 512 KiB stacks" in out, "stack --live 5 --stack 512K: 512 KiB stacks")
+rc, _, err = run("stack", "--live", "5", "--threads", "3")
+check(rc == 2 and err.count("\n") == 1, "stack --live with --threads: one line, exit 2")
+
+print(f"{len(failures)} failure(s)")
+sys.exit(1 if failures else 0)
