@@ -88,8 +88,17 @@ static size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
 /* ---- fatal errors -------------------------------------------------------- */
 
+/* Set by the first fatal error; a second thread that fails meanwhile waits
+ * for the abort instead of printing a second report (--check abort stops at
+ * the first). No data is published through it: the exchange only has to be
+ * atomic, so relaxed order suffices (no release/acquire pair). */
+static atomic_int fatal_taken;
+
 _Noreturn void rl__fatal(const char *file, int line, const char *fmt, ...)
 {
+	if (atomic_exchange_explicit(&fatal_taken, 1, memory_order_relaxed))
+		for (;;)
+			pause(); /* the first one's abort() ends the process */
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <racelab/check.h>
 #include <racelab/hooks.h>
 #include <racelab/thread.h>
@@ -266,11 +267,22 @@ static bool seen_insert(const void *obj, uint32_t owner, uint32_t serial, uint32
 #define NAME_LEN 64
 #define MSG_LEN 512
 
+/* Abort mode: the first report is the run's last (under report_lock). */
+static bool aborting;
+
 static void emit(struct rl_check_report *r, const char *file, int line)
 {
 	bool fatal = rl_check_mode() == RL_CHECK_ABORT;
 
 	pthread_mutex_lock(&report_lock);
+	if (fatal && aborting) {
+		/* Another thread's report is ending the process: this one is not
+		 * counted, sunk or printed; it waits for the abort. */
+		pthread_mutex_unlock(&report_lock);
+		for (;;)
+			pause();
+	}
+	aborting = fatal;
 	atomic_fetch_add_explicit(&counts[r->kind], 1, memory_order_relaxed);
 	if (sink)
 		sink(r, sink_ctx);

@@ -14,6 +14,7 @@
     enough for the longest name.
   * stack: --live honours --stack and refuses --threads.
   * explore: PCT's bound only under pct.
+  * --check abort: one report, its site relative to the source root.
 Exit 0 when all hold.
 """
 import json
@@ -153,6 +154,16 @@ rc, out, _ = run("stack", "--live", "5", "--stack", "512K")
 check(rc == 0 and "with 512 KiB stacks" in out, "stack --live 5 --stack 512K: 512 KiB stacks")
 rc, _, err = run("stack", "--live", "5", "--threads", "3")
 check(rc == 2 and err.count("\n") == 1, "stack --live with --threads: one line, exit 2")
+
+# --- --check abort: the first report ends the run; sites relative to the source root
+for _ in range(5):
+    rc, out, err = run("run", "arc-cell", "--check", "abort")
+    check(rc == 3 and out.count("cannot be shared between threads safely") == 1,
+          "run arc-cell --check abort: one report")
+    check(err.count("racelab: fatal:") == 1, "run arc-cell --check abort: one fatal line")
+    check("(sync/cell.c:" in err, f"--check abort: the site is relative to the source root: {err.strip()}")
+rc, out, _ = run("run", "rc-send", "--detect", "hb")
+check(re.search(r" at workloads/wl_rc\.c:\d+", out) is not None, "race reports: relative sites")
 
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)
