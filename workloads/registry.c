@@ -293,6 +293,39 @@ static const struct rl_workload catalog[] = {
 		.iters_unit = "rounds",
 		.run = rl__wl_masked_race_fixed,
 	},
+	{
+		.name = "deadlock",
+		.concept = "locks taken in opposite orders wait for each other forever",
+		.summary = "two threads move units between two Mutex accounts, locking a then b and b then a",
+		.invariant = "both threads complete every round",
+		.lesson = "When 'left' holds a and 'right' holds b, each waits for the other's lock: no thread\n"
+			  "can run. Rust's type system does not prevent this; a single lock order does.\n"
+			  "racelab's scheduler sees that nobody can run and names who holds and awaits what.",
+		.twin = "deadlock-ordered",
+		.expected = RL_VERDICT_DEADLOCK,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE | RL_WF_SCHEDULED_ONLY,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "rounds",
+		.run = rl__wl_deadlock,
+	},
+	{
+		.name = "deadlock-ordered",
+		.concept = "one global lock order: no cycle, no deadlock",
+		.summary = "the same transfers, both threads locking a before b",
+		.invariant = "both threads complete every round",
+		.lesson = "Taking the locks in one order (a before b) in every thread rules out a circular\n"
+			  "wait: whatever the interleaving, the thread holding a gets b.",
+		.twin = "deadlock",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "rounds",
+		.run = rl__wl_deadlock_ordered,
+	},
 };
 
 size_t rl_workloads(const struct rl_workload **out)

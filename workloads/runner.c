@@ -308,6 +308,11 @@ int rl_workload_check_params(const struct rl_workload *w, const struct rl_worklo
 						  : "measures time or memory, or waits on condition variables");
 		return RL_EINVAL;
 	}
+	if ((w->flags & RL_WF_SCHEDULED_ONLY) && p->schedule == RL_PROBE_SCHEDULE_OS) {
+		snprintf(why, len, "%s would hang under the OS schedule: it runs under racelab's scheduler "
+			 "(--schedule random or pct)", w->name);
+		return RL_EINVAL;
+	}
 	if (p->pct_depth > 64) {
 		snprintf(why, len, "--pct-depth %u is too deep (at most 64)", p->pct_depth);
 		return RL_EINVAL;

@@ -186,6 +186,7 @@ rl_workload_fn rl__wl_rc_single, rl__wl_rc_send, rl__wl_rc_cycle, rl__wl_rc_weak
 rl_workload_fn rl__wl_arc_clone, rl__wl_arc_cell, rl__wl_arc_mutex, rl__wl_arc_atomic;
 rl_workload_fn rl__wl_mutex_poison, rl__wl_rcu_config;
 rl_workload_fn rl__wl_masked_race, rl__wl_masked_race_fixed;
+rl_workload_fn rl__wl_deadlock, rl__wl_deadlock_ordered;
 rl_workload_fn rl__wl_stack_vs_heap, rl__wl_vec_growth, rl__wl_copy_move_clone;
 
 #endif

@@ -96,6 +96,8 @@ enum {
 	RL_WF_SIMULATE = 1u << 3, /* its race shows only in some interleavings: by default it
 	                           * runs under the scheduler (RL_WL_SIM_SCHEDULE, seed
 	                           * RL_WL_SIM_SEED) with the detector on */
+	RL_WF_SCHEDULED_ONLY = 1u << 4, /* would hang under the OS schedule (a deadlock):
+	                                 * --schedule os is refused */
 };
 
 /* Who interleaves the threads of a run (--schedule): probe.h's rl_probe_schedule.

@@ -14,6 +14,8 @@
     enough for the longest name.
   * stack: --live honours --stack and refuses --threads.
   * explore: PCT's bound only under pct.
+  * deadlock: explore and run --schedule random find it, the twin is clean,
+    --schedule os is refused.
   * --check abort: one report, its site relative to the source root.
 Exit 0 when all hold.
 """
@@ -164,6 +166,25 @@ for _ in range(5):
     check("(sync/cell.c:" in err, f"--check abort: the site is relative to the source root: {err.strip()}")
 rc, out, _ = run("run", "rc-send", "--detect", "hb")
 check(re.search(r" at workloads/wl_rc\.c:\d+", out) is not None, "race reports: relative sites")
+
+# --- deadlock and its ordered twin ---------------------------------------------
+x = json_object(["explore", "deadlock", "--json"])
+check(x.get("found") is True and x.get("verdict") == "deadlock", "explore deadlock: verdict deadlock")
+x = json_object(["explore", "deadlock", "--strategy", "random", "--json"])
+check(x.get("found") is True and x.get("verdict") == "deadlock", "explore deadlock --strategy random")
+found = False
+for seed in range(1, 21):
+    r = json_object(["run", "deadlock", "--schedule", "random", "--seed", str(seed), "--json"])
+    if r.get("verdict") == "deadlock":
+        found = True
+        check(any("deadlock: no thread can run" in t for t in r["sim"]["reports"]), "deadlock: the report")
+        break
+check(found, "run deadlock --schedule random: a deadlock within seeds 1..20")
+x = json_object(["explore", "deadlock-ordered", "--schedules", "200", "--json"], rcs=(0,))
+check(x.get("found") is False, "explore deadlock-ordered: clean in 200 schedules")
+rc, _, err = run("run", "deadlock", "--schedule", "os")
+check(rc == 2 and err.count("\n") == 1, "run deadlock --schedule os: refused (it would hang)")
+check(by_name["deadlock"]["expected_verdict"] == "deadlock", "list: deadlock's verdict")
 
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)
