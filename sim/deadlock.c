@@ -130,14 +130,14 @@ static char *describe(void)
 		fprintf(f, "  thread '%s' (T%u)", t->name, t->tid);
 		for (unsigned j = 0; j < t->nheld; j++)
 			fprintf(f, "%s %s #%u (%s)", j ? "," : " holds", t->held[j].kind ? t->held[j].kind : "Mutex",
-				rl__obj_number(t->held[j].addr), t->held[j].name ? t->held[j].name : "lock");
+				rl__obj_id(t->held[j].addr), t->held[j].name ? t->held[j].name : "lock");
 		if (t->nheld)
 			fputc(';', f);
 		const rl_probe_ev *w = &t->blk_ev;
 		switch (w->op) {
 		case RL_PROBE_LOCK: {
 			const struct pthr *o = holder(w->addr);
-			fprintf(f, " waits to lock %s #%u (%s)", w->kind ? w->kind : "Mutex", rl__obj_number(w->addr),
+			fprintf(f, " waits to lock %s #%u (%s)", w->kind ? w->kind : "Mutex", rl__obj_id(w->addr),
 				w->name ? w->name : "lock");
 			if (o == t)
 				fprintf(f, ", which it holds itself\n");
@@ -155,7 +155,7 @@ static char *describe(void)
 		}
 		case RL_PROBE_WAIT:
 			fprintf(f, " waits on %s #%u in %s, and no thread can wake it\n", w->kind ? w->kind : "object",
-				rl__obj_number(w->addr), w->name ? w->name : "a wait");
+				rl__obj_id(w->addr), w->name ? w->name : "a wait");
 			break;
 		default:
 			fprintf(f, " waits\n");
