@@ -432,12 +432,14 @@ static void fast_exit(struct pthr *t, const rl_probe_ev *ev)
 	case RL_PROBE_LOCK:
 	case RL_PROBE_TRYLOCK:
 		if (!(ev->flags & RL_PROBE_F_FAILED)) {
-			rl__probe_held_push(t, ev);
+			/* Leave the blocked threads first: a registered thread
+			 * listed as this mutex's holder would look stuck on itself. */
 			if (t->blk) {
 				lock();
 				rl__probe_det_unblock_locked(t);
 				unlock();
 			}
+			rl__probe_held_push(t, ev);
 			/* Holding the mutex now: its lock's acquire has ordered
 			 * the last holder's release_clock() before this. */
 			struct rl__vc *vc = mutex_clock(t, ev->addr, false);
