@@ -265,7 +265,18 @@ static inline bool raw_try_lock(struct mx *x)
 
 static inline bool raw_lock_until(struct mx *x, const struct timespec *until)
 {
-	return pthread_mutex_clocklock(&x->lock, CLOCK_MONOTONIC, until) == 0;
+	/* pthread_mutex_timedlock (CLOCK_REALTIME), not clocklock: TSan
+	 * intercepts the former only, and must see every lock. */
+	struct timespec now, rt;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	long long ns = (long long)(until->tv_sec - now.tv_sec) * 1000000000LL + (until->tv_nsec - now.tv_nsec);
+	if (ns < 0)
+		ns = 0;
+	ns += rt.tv_nsec;
+	rt.tv_sec += (time_t)(ns / 1000000000LL);
+	rt.tv_nsec = (long)(ns % 1000000000LL);
+	return pthread_mutex_timedlock(&x->lock, &rt) == 0;
 }
 
 static inline void raw_unlock(struct mx *x)
