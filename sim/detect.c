@@ -757,7 +757,11 @@ void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *
 		release_join(d, t, ev->addr);
 		break;
 	case RL_PROBE_RCU_SYNC:
+	case RL_PROBE_WAIT:
 		acquire(d, t, ev->addr);
+		break;
+	case RL_PROBE_NOTIFY:
+		release_join(d, t, ev->addr);
 		break;
 	case RL_PROBE_ALLOC:
 		forget_range(d, t, ev, site, false);

@@ -280,6 +280,7 @@ static void fp_of(const rl_probe_ev *ev, struct rl__fp *fp)
 		break;
 	case RL_PROBE_LOAD:
 	case RL_PROBE_RCU_DEREF:
+	case RL_PROBE_WAIT:     /* reads the futex word (and, woken, its sleeper queue) */
 		fp->kind = RL__FP_READ;
 		break;
 	case RL_PROBE_STORE:
@@ -291,6 +292,7 @@ static void fp_of(const rl_probe_ev *ev, struct rl__fp *fp)
 	case RL_PROBE_RCU_READ_LOCK:
 	case RL_PROBE_RCU_READ_UNLOCK:
 	case RL_PROBE_RCU_SYNC:
+	case RL_PROBE_NOTIFY:   /* changes the word's sleeper queue */
 		fp->kind = RL__FP_WRITE;
 		break;
 	default:
@@ -367,6 +369,16 @@ unsigned rl__model_value(unsigned n)
 		v = 0;
 	log_choice(k, v, 0);
 	return v;
+}
+
+/* The scheduler's value choices (spurious wakeups, notify-one's sleeper). */
+static unsigned driver_value(void *ctx, unsigned n)
+{
+	(void)ctx;
+	/* RANDOM and PCT: a quarter of the waits that could wake spuriously do. */
+	if (M.cfg.strategy == RL_MODEL_DFS || M.replaying || n == 2)
+		return rl__model_value(n);
+	return M.failed ? 0 : (unsigned)(rng_next() % n);
 }
 
 static struct rl__sched_thr *choose(void *ctx, struct rl__sched_thr *cur, struct rl__sched_thr *const *en,
@@ -627,6 +639,7 @@ static int run_one(struct body_ctx *ctx, uint64_t seed)
 		.main_name = "model",
 	};
 	M.driver = (struct rl__sched_driver){ .choose = choose,
+					      .value = driver_value,
 					      .name = M.cfg.strategy == RL_MODEL_DFS      ? "dfs"
 						      : M.cfg.strategy == RL_MODEL_RANDOM ? "random"
 											  : "pct" };

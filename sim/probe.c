@@ -93,7 +93,7 @@ void (*rl__probe_observer)(unsigned tid, const rl_probe_ev *ev);
 
 static bool is_blocking(unsigned op)
 {
-	return op == RL_PROBE_LOCK || op == RL_PROBE_JOIN || op == RL_PROBE_RCU_SYNC;
+	return op == RL_PROBE_LOCK || op == RL_PROBE_JOIN || op == RL_PROBE_RCU_SYNC || op == RL_PROBE_WAIT;
 }
 
 static bool is_sched_point(unsigned op)
@@ -238,9 +238,34 @@ static uint32_t ev_obj(const rl_probe_ev *ev)
 
 /* ---- events ---- */
 
-static void record(struct pthr *t, const rl_probe_ev *ev)
+/* Without a scheduler: the locks @t holds and its registration as blocked
+ * (deadlock.c). Lock held. */
+static void det_after(struct pthr *t, const rl_probe_ev *ev)
+{
+	switch (ev->op) {
+	case RL_PROBE_LOCK:
+		rl__probe_held_push(t, ev);
+		break;
+	case RL_PROBE_TRYLOCK:
+		if (!(ev->flags & RL_PROBE_F_FAILED))
+			rl__probe_held_push(t, ev);
+		break;
+	case RL_PROBE_UNLOCK:
+		rl__probe_held_drop(t, ev->addr);
+		break;
+	default:
+		break;
+	}
+	if (t->blk && (ev->op == RL_PROBE_LOCK || ev->op == RL_PROBE_JOIN))
+		rl__probe_det_unblock_locked(t);
+}
+
+static void record(struct pthr *t, rl_probe_ev *ev)
 {
 	rl__sess.events++;
+	/* A NOTIFY's sleepers are picked first: the trace shows how many woke. */
+	if (rl__sess.sched && ev->op == RL_PROBE_NOTIFY)
+		rl__sched_after(rl__sess.sched, &t->sch, ev);
 	/* Scheduled or traced: objects numbered at first appearance, traced or not. */
 	bool number = rl__sess.cfg.trace || rl__sess.sched;
 	uint64_t rv, wv;
@@ -266,8 +291,10 @@ static void record(struct pthr *t, const rl_probe_ev *ev)
 		rl__trace_add(t->tid, ev, ev->op, obj, rl__probe_step_now());
 	if (number ? ev->op == RL_PROBE_FREE : ev->op == RL_PROBE_ALLOC || ev->op == RL_PROBE_FREE)
 		rl__obj_forget(ev->addr, ev->wval);
-	if (rl__sess.sched)
+	if (rl__sess.sched && ev->op != RL_PROBE_NOTIFY)
 		rl__sched_after(rl__sess.sched, &t->sch, ev);
+	else if (!rl__sess.sched)
+		det_after(t, ev);
 	if (rl__probe_observer)
 		rl__probe_observer(t->tid, ev);
 }
@@ -340,6 +367,7 @@ static void guard_if_publishing(struct pthr *t, const rl_probe_ev *ev)
 	case RL_PROBE_UNLOCK:
 	case RL_PROBE_RCU_PUBLISH:
 	case RL_PROBE_RCU_READ_UNLOCK:
+	case RL_PROBE_NOTIFY:
 		publishes = true;
 		break;
 	default:
@@ -404,6 +432,14 @@ static void fast_exit(struct pthr *t, const rl_probe_ev *ev)
 	case RL_PROBE_LOCK:
 	case RL_PROBE_TRYLOCK:
 		if (!(ev->flags & RL_PROBE_F_FAILED)) {
+			/* Leave the blocked threads first: a registered thread
+			 * listed as this mutex's holder would look stuck on itself. */
+			if (t->blk) {
+				lock();
+				rl__probe_det_unblock_locked(t);
+				unlock();
+			}
+			rl__probe_held_push(t, ev);
 			/* Holding the mutex now: its lock's acquire has ordered
 			 * the last holder's release_clock() before this. */
 			struct rl__vc *vc = mutex_clock(t, ev->addr, false);
@@ -412,6 +448,7 @@ static void fast_exit(struct pthr *t, const rl_probe_ev *ev)
 		}
 		break;
 	case RL_PROBE_UNLOCK:
+		rl__probe_held_drop(t, ev->addr);
 		break;
 	default:
 		rl__probe_fast_end(); /* counts the event */
@@ -462,6 +499,8 @@ static int enter_slow(struct pthr *t, rl_probe_ev *ev)
 		ev->priv = PRIV_LOCKED;
 		if (t->fast)
 			guard_if_publishing(t, ev);
+	} else if (!rl__sess.sched && ev->op == RL_PROBE_JOIN) {
+		rl__probe_det_block(t, ev); /* until its exit */
 	}
 	ev->priv |= PRIV_ENTERED;
 	return RL_OK;
@@ -567,7 +606,36 @@ static int probe_exit(rl_probe_ev *ev)
 	unlock();
 	if (rl__sess.sched)
 		rl__sched_exit(rl__sess.sched, &t->sch);
+	else
+		rl__probe_det_exit();
 	return RL_OK;
+}
+
+/* WAIT (probe.h): modelled by the scheduler, slept here without one. */
+static int probe_wait(rl_probe_ev *ev)
+{
+	struct pthr *t = self();
+	if (!t)
+		return RL_OK;
+	int rc;
+	if (rl__sess.sched) {
+		rc = rl__sched_point(rl__sess.sched, &t->sch, ev);
+		/* Released (a deadlock or the step limit): threads run freely,
+		 * the caller sleeps on its futex as without probes. */
+		if (rc == RL_OK && rl__sched_released(rl__sess.sched))
+			return RL_OK;
+	} else if (ev->flags & RL_PROBE_F_TIMED) {
+		return RL_OK; /* the caller's own timed sleep: it ends by itself */
+	} else {
+		rc = rl__probe_det_wait(t, ev);
+	}
+	ev->flags |= RL_PROBE_F_WAITED;
+	if (rc == RL_EDEADLK)
+		return rc;
+	lock();
+	record(t, ev);
+	unlock();
+	return rc;
 }
 
 int rl__probe(rl_probe_ev *ev)
@@ -576,6 +644,8 @@ int rl__probe(rl_probe_ev *ev)
 	if (!atomic_load_explicit(&rl__sess.attached, memory_order_acquire))
 		return RL_OK;
 	switch (ev->op) {
+	case RL_PROBE_WAIT:
+		return probe_wait(ev);
 	case RL_PROBE_SPAWN:
 		return probe_spawn(ev);
 	case RL_PROBE_SPAWN_FAILED:

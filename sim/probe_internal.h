@@ -44,6 +44,12 @@ struct pthr {
 	struct rl__probe_hot *hot;
 	_Atomic uint64_t nfast;
 	struct scache sc[SCACHE_N];
+	/* Sessions without a scheduler (deadlock.c): registered as blocked on
+	 * blk_ev (under the lock), and the locks held (written by this thread only). */
+	bool blk;
+	rl_probe_ev blk_ev;
+	struct rl__held *held;
+	unsigned nheld, capheld;
 };
 
 /* The session: what rl_probe_attach() set up, the probed threads, the engines. */
@@ -60,6 +66,7 @@ struct probe_session {
 	struct pthr **thr;        /* by tid */
 	unsigned nthr, capthr;
 	unsigned unchecked_from;  /* the first thread the detector does not follow; 0: none */
+	bool deadlocked;          /* no scheduler: deadlock.c found every thread blocked for good */
 	/* Results: kept after detach until the next attach or reset. */
 	rl_probe_stats stats;
 	char (*names)[NAME_LEN];
@@ -87,5 +94,19 @@ bool rl__probe_membarrier_setup(void);
 uint64_t rl__probe_lockfree_now(void);
 uint64_t rl__probe_events_now(void);
 uint64_t rl__probe_step_now(void);
+
+/* WAIT in a session without a scheduler: sleep on the futex until woken, or
+ * RL_EDEADLK when every probed thread is blocked for good (deadlock.c).
+ * Lock not held. */
+int rl__probe_det_wait(struct pthr *t, rl_probe_ev *ev);
+/* Sessions without a scheduler (deadlock.c). @t registers as blocked on @ev
+ * and the check runs (lock not held); det_unblock_locked leaves (lock held);
+ * det_exit runs the check after a thread exited (lock not held). The held
+ * locks: push and drop by the holder itself. */
+void rl__probe_det_block(struct pthr *t, const rl_probe_ev *ev);
+void rl__probe_det_unblock_locked(struct pthr *t);
+void rl__probe_det_exit(void);
+void rl__probe_held_push(struct pthr *t, const rl_probe_ev *ev);
+void rl__probe_held_drop(struct pthr *t, const void *addr);
 
 #endif

@@ -157,7 +157,9 @@ void rl__report_deadlock(char *text)
 	r.edge = "";
 	r.rule = "a thread blocked forever: Rust's Mutex::lock on a mutex the thread holds, or locks taken in "
 		 "opposite orders on two threads, deadlock (std::sync::Mutex documents that it may panic or "
-		 "deadlock)";
+		 "deadlock); a Condvar wait whose notify came before it (a lost wakeup: wait in a loop on the "
+		 "predicate), a send on a full channel or recv nobody sends to, a Barrier short of threads "
+		 "never returns";
 	rl__dlock_lock(&rl__sim_lock);
 	rl__report_add(&r);
 	rl__dlock_unlock(&rl__sim_lock);

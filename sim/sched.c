@@ -32,6 +32,16 @@
  * real blocking call never blocks. When nothing is enabled and some thread has
  * not exited, that is a deadlock: it is reported with each thread's held and
  * awaited locks and every thread is released.
+ *
+ * Waits (RL_PROBE_WAIT: Condvar, Barrier, Once, RwLock, the channels) are a
+ * futex modelled in two steps. The wait's own step, taken when the thread is
+ * picked at its scheduling point, reads the word: if it is no longer the
+ * value the thread expects, the wait returns at once, as FUTEX_WAIT does;
+ * else (unless the strategy takes a spurious wakeup there, Condvar only) the
+ * thread falls asleep on the word and is not enabled until a NOTIFY of the
+ * word wakes it (notify-one: the strategy's choice among the sleepers, in
+ * spawn order), and its second step returns. A timed wait that sleeps times
+ * out only when no thread can run: time passes when nothing else happens.
  */
 #include "core/arch.h"
 #include "dlock.h"
@@ -200,6 +210,8 @@ static bool enabled(const struct rl__sched *s, const struct rl__sched_thr *t)
 {
 	if (t->state == RL__SCHED_DONE)
 		return false;
+	if (t->blocked && t->wait.op == RL_PROBE_WAIT)
+		return t->woken;
 	return !t->blocked || can_proceed(s, &t->wait);
 }
 
@@ -298,6 +310,10 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 				r == t ? ": its own" : "");
 			break;
 		}
+		case RL_PROBE_WAIT:
+			fprintf(f, " waits on %s #%u in %s, and no thread can wake it\n", w->kind ? w->kind : "object",
+				rl__obj_number(w->addr), w->name ? w->name : "a wait");
+			break;
 		default:
 			fprintf(f, " waits\n");
 			break;
@@ -433,6 +449,71 @@ static bool is_blocking(unsigned op)
 	return op == RL_PROBE_LOCK || op == RL_PROBE_JOIN || op == RL_PROBE_RCU_SYNC;
 }
 
+/* Nothing is enabled: wake the sleepers of timed waits, which time out now. */
+static bool time_out(struct rl__sched *s)
+{
+	bool any = false;
+	for (unsigned i = 0; i < s->n; i++) {
+		struct rl__sched_thr *t = s->thr[i];
+		if (t->state != RL__SCHED_DONE && t->blocked && t->wait.op == RL_PROBE_WAIT && !t->woken &&
+		    (t->wait.flags & RL_PROBE_F_TIMED))
+			any = t->woken = t->timed_out = true;
+	}
+	return any;
+}
+
+/* Hand the baton on until @cur is picked again (at once if it is the choice).
+ * Return: RL_OK, or RL_EDEADLK when @cur was blocked and no thread can run. */
+static int pick(struct rl__sched *s, struct rl__sched_thr *cur)
+{
+	struct rl__sched_thr *next = choose(s);
+	if (!next && time_out(s))
+		next = choose(s);
+	if (!next) {
+		deadlock(s, cur);
+		bool was = cur->blocked;
+		cur->blocked = false;
+		return was ? RL_EDEADLK : RL_OK;
+	}
+	if (next != cur) {
+		s->cur = next;
+		s->switches++;
+		give(next);
+		take(cur);
+		if (released(s)) {
+			bool was = cur->blocked;
+			cur->blocked = false;
+			return was && s->deadlock ? RL_EDEADLK : RL_OK;
+		}
+	}
+	cur->blocked = false;
+	return RL_OK;
+}
+
+/* The step of a WAIT, @cur picked: return at once, or sleep until woken. */
+static int wait_step(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev)
+{
+	/* Relaxed: the baton's acquire (take()) ordered every store before it. */
+	if (atomic_load_explicit((const _Atomic uint32_t *)ev->addr, memory_order_relaxed) != (uint32_t)ev->rval)
+		return RL_OK;
+	if ((ev->flags & RL_PROBE_F_SPURIOUS) && cur->spurious < RL__SCHED_SPURIOUS && rl__sched_driver &&
+	    rl__sched_driver->value && rl__sched_driver->value(rl__sched_driver->ctx, 2) == 1) {
+		cur->spurious++;
+		return RL_OK;
+	}
+	cur->wait = *ev;
+	cur->blocked = true;
+	cur->woken = cur->timed_out = false;
+	cur->noted = true;
+	note_blocked(s, cur, ev);
+	int rc = pick(s, cur);
+	bool timed_out = cur->timed_out;
+	cur->woken = cur->timed_out = false;
+	if (rc == RL_OK && timed_out)
+		return RL_ETIMEDOUT;
+	return rc;
+}
+
 int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev)
 {
 	if (released(s))
@@ -460,26 +541,10 @@ int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_pro
 			note_blocked(s, cur, ev);
 	}
 
-	struct rl__sched_thr *next = choose(s);
-	if (!next) {
-		deadlock(s, cur);
-		bool was = cur->blocked;
-		cur->blocked = false;
-		return was ? RL_EDEADLK : RL_OK;
-	}
-	if (next != cur) {
-		s->cur = next;
-		s->switches++;
-		give(next);
-		take(cur);
-		if (released(s)) {
-			bool was = cur->blocked;
-			cur->blocked = false;
-			return was && s->deadlock ? RL_EDEADLK : RL_OK;
-		}
-	}
-	cur->blocked = false;
-	return RL_OK;
+	int rc = pick(s, cur);
+	if (rc == RL_OK && ev->op == RL_PROBE_WAIT && !released(s))
+		rc = wait_step(s, cur, ev);
+	return rc;
 }
 
 void rl__sched_start(struct rl__sched *s, struct rl__sched_thr *t)
@@ -515,11 +580,39 @@ static void held_drop(struct rl__sched_thr *t, const void *addr)
 	}
 }
 
-void rl__sched_after(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev)
+/* NOTIFY of @ev->addr: wake its sleepers (all, or the strategy's pick of one). */
+static unsigned notify(struct rl__sched *s, const rl_probe_ev *ev)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < s->n; i++) {
+		const struct rl__sched_thr *t = s->thr[i];
+		if (t->state != RL__SCHED_DONE && t->blocked && t->wait.op == RL_PROBE_WAIT && !t->woken &&
+		    t->wait.addr == ev->addr)
+			s->en[n++] = s->thr[i];
+	}
+	if (!n)
+		return 0;
+	if (ev->flags & RL_PROBE_F_ALL) {
+		for (unsigned i = 0; i < n; i++)
+			s->en[i]->woken = true;
+		return n;
+	}
+	unsigned k = 0;
+	if (n > 1)
+		k = rl__sched_driver && rl__sched_driver->value ? rl__sched_driver->value(rl__sched_driver->ctx, n)
+								 : (unsigned)rng_below(s, n);
+	s->en[k < n ? k : 0]->woken = true;
+	return 1;
+}
+
+void rl__sched_after(struct rl__sched *s, struct rl__sched_thr *cur, rl_probe_ev *ev)
 {
 	if (released(s))
 		return;
 	switch (ev->op) {
+	case RL_PROBE_NOTIFY:
+		ev->rval = notify(s, ev);
+		break;
 	case RL_PROBE_LOCK:
 		held_push(cur, ev);
 		break;

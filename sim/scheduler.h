@@ -34,6 +34,9 @@ struct rl__sched_thr {
 	bool blocked;         /* at a blocking operation (wait): enabled only while it can complete */
 	rl_probe_ev wait;     /* that operation */
 	bool noted;           /* the trace has a BLOCKED record of it */
+	bool woken;           /* asleep in a WAIT: a NOTIFY (or the timeout) picked it */
+	bool timed_out;       /* that wake was the timeout of a RL_PROBE_F_TIMED wait */
+	uint8_t spurious;     /* spurious wakeups taken this session (at most RL__SCHED_SPURIOUS) */
 	int64_t prio;         /* PCT priority: the highest enabled thread runs */
 	unsigned rcu_nest;    /* RCU read-side nesting */
 	struct rl__held *held; /* mutexes held, in locking order */
@@ -56,8 +59,14 @@ void rl__sched_cancel(struct rl__sched *s, struct rl__sched_thr *t);
 int rl__sched_point(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev);
 /* START: wait until @t is first picked. */
 void rl__sched_start(struct rl__sched *s, struct rl__sched_thr *t);
-/* After @ev happened: lock owners, RCU readers. */
-void rl__sched_after(struct rl__sched *s, struct rl__sched_thr *cur, const rl_probe_ev *ev);
+/* After @ev happened: lock owners, RCU readers; a NOTIFY wakes its sleepers
+ * and puts how many in @ev->rval. */
+void rl__sched_after(struct rl__sched *s, struct rl__sched_thr *cur, rl_probe_ev *ev);
+
+/* Spurious wakeups a thread may take per session: each Condvar wait of a
+ * thread that has not taken one is a two-way choice (sleep, or wake at once),
+ * so every DFS path stays finite and a `while` loop is still exercised. */
+#define RL__SCHED_SPURIOUS 1
 /* EXIT: @cur is done; hand the baton on without waiting. */
 void rl__sched_exit(struct rl__sched *s, struct rl__sched_thr *cur);
 
@@ -83,6 +92,10 @@ struct rl__sched_driver {
 					unsigned n);
 	void *ctx;
 	const char *name; /* the strategy in deadlock reports */
+	/* A choice among @n outcomes of the step being taken (0: the plain one):
+	 * a spurious wakeup, notify-one's sleeper. NULL: no spurious wakeups,
+	 * and the session's PRNG picks the sleeper. */
+	unsigned (*value)(void *ctx, unsigned n);
 };
 extern struct rl__sched_driver *rl__sched_driver;
 

@@ -36,6 +36,7 @@ static void free_engines(void)
 	for (unsigned i = 0; i < rl__sess.nthr; i++) {
 		if (rl__sess.thr[i]->has_det)
 			rl__det_thread_fini(&rl__sess.thr[i]->det);
+		free(rl__sess.thr[i]->held);
 		free(rl__sess.thr[i]);
 	}
 	free(rl__sess.thr);
@@ -66,6 +67,7 @@ int rl_probe_attach(const rl_probe_config *cfg)
 	rl__sess.lockfree = 0;
 	rl__sess.unchecked_from = 0;
 	rl__sess.fast = cfg->detect && !serial && !cfg->trace;
+	rl__sess.deadlocked = false;
 	rl__sess.membarrier = rl__sess.fast && rl__probe_membarrier_setup();
 	for (size_t i = 0; i < sizeof(rl__probe_relflag); i++)
 		atomic_store_explicit(&rl__probe_relflag[i], 0, memory_order_relaxed);
@@ -112,7 +114,7 @@ static void fill_stats(rl_probe_stats *s)
 	s->race_events = rl__sess.det ? rl__det_race_events(rl__sess.det) : 0;
 	s->locations = rl__sess.det ? rl__det_locations(rl__sess.det) : 0;
 	s->threads = rl__sess.nthr;
-	s->deadlock = rl__sess.sched && rl__sched_deadlocked(rl__sess.sched);
+	s->deadlock = (rl__sess.sched && rl__sched_deadlocked(rl__sess.sched)) || rl__sess.deadlocked;
 	s->step_limit = rl__sess.sched && rl__sched_step_limited(rl__sess.sched);
 	s->thread_limit = rl__sess.unchecked_from != 0;
 	s->unchecked_from = rl__sess.unchecked_from;

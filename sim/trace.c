@@ -126,6 +126,8 @@ static const char *op_verb(unsigned op)
 		[RL_PROBE_ALLOC] = "alloc",
 		[RL_PROBE_FREE] = "free",
 		[RL_PROBE_BLOCKED] = "blocked",
+		[RL_PROBE_WAIT] = "wait",
+		[RL_PROBE_NOTIFY] = "notify",
 	};
 	return op < RL_PROBE_OP_COUNT && verbs[op] ? verbs[op] : "?";
 }

@@ -55,12 +55,16 @@ static __attribute__((noinline)) bool wait_probed(struct bar *x, const void *pc)
 		rl__probe_exit(&ev);
 		sync_probe_add(&x->generation, 1, memory_order_release, BARRIER_KIND,
 			       "rl_barrier_wait", pc);
-		rl__futex_wake_all(&x->generation); /* sleepers from before the attach */
+		sync_probe_notify(&x->generation, true, BARRIER_KIND, "rl_barrier_wait", pc);
 		return true;
 	}
 	while (sync_probe_load(&x->generation, memory_order_acquire, BARRIER_KIND,
 			       "rl_barrier_wait", pc) == gen)
-		sync_probe_yield(x, BARRIER_KIND, "rl_barrier_wait", pc);
+		if (sync_probe_wait(&x->generation, gen, UINT64_MAX, 0, BARRIER_KIND,
+				    "rl_barrier_wait", pc) == RL_EDEADLK)
+			rl_panic("deadlock: rl_barrier_wait can never return (%u of %u threads "
+				 "arrived; see the deadlock report)",
+				 (unsigned)atomic_load_explicit(&x->count, memory_order_relaxed), x->n);
 	return false;
 }
 

@@ -56,6 +56,10 @@ struct chan {
 	alignas(16) unsigned char lock[]; /* rl_mutex_size(0) bytes */
 };
 
+/* What a deadlock report says a thread waits on (sync_wait.h). */
+static const char SENDER_KIND[] = "mpsc channel (SyncSender<T>)";
+static const char RECEIVER_KIND[] = "mpsc channel (Receiver<T>)";
+
 static inline rl_mutex *mx(struct chan *c)
 {
 	return (rl_mutex *)c->lock;
@@ -188,7 +192,8 @@ int rl_send(rl_sender *tx, const void *elem)
 	rl_mutex_lock(mx(c), &g);
 	/* Wait for room (a full bounded buffer; a rendezvous slot in use). */
 	while (c->receiver_alive && c->q.len >= c->limit)
-		rl_condvar_wait(&c->space, &g);
+		rl__condvar_wait_as(&c->space, &g,
+				    UINT64_MAX, NULL, SENDER_KIND, "rl_send");
 	if (!c->receiver_alive) {
 		rl_mutex_guard_drop(&g);
 		return RL_EDISCONNECTED;
@@ -209,7 +214,9 @@ int rl_send(rl_sender *tx, const void *elem)
 	if (c->bound == 0) {
 		uint64_t ticket = ++c->sent;
 		while (c->receiver_alive && c->taken < ticket)
-			rl_condvar_wait(&c->space, &g);
+			rl__condvar_wait_as(&c->space,
+					    &g, UINT64_MAX, NULL,
+					    SENDER_KIND, "rl_send (rendezvous: waits for the receiver)");
 		if (c->taken < ticket) {
 			/* Not received: the receiver dropped the slot's message
 			 * (ours: the slot holds one) with the rest. */
@@ -245,7 +252,7 @@ static int recv_until(struct chan *c, void *out, uint64_t deadline)
 		return RL_OK;
 	}
 	rl_mutex_guard g;
-	bool spun = false;
+	bool spun = false, expired = false;
 	rl_mutex_lock(mx(c), &g);
 	for (;;) {
 		if (c->q.len > 0) {
@@ -279,6 +286,10 @@ static int recv_until(struct chan *c, void *out, uint64_t deadline)
 			rl_mutex_guard_drop(&g);
 			return RL_EAGAIN;
 		}
+		if (expired) { /* the wait timed out (under the scheduler: nothing else could run) */
+			rl_mutex_guard_drop(&g);
+			return RL_ETIMEDOUT;
+		}
 		if (!spun && !rl__probe_active) {
 			/* The lock was dropped while spinning: re-check before
 			 * sleeping, whatever the spin saw. */
@@ -289,7 +300,9 @@ static int recv_until(struct chan *c, void *out, uint64_t deadline)
 		spun = false;
 		if (deadline == UINT64_MAX) {
 			c->receiver_asleep = true;
-			rl_condvar_wait(&c->not_empty, &g);
+			rl__condvar_wait_as(&c->not_empty,
+					    &g, UINT64_MAX, NULL,
+					    RECEIVER_KIND, "rl_recv");
 			c->receiver_asleep = false;
 			continue;
 		}
@@ -299,7 +312,8 @@ static int recv_until(struct chan *c, void *out, uint64_t deadline)
 			return RL_ETIMEDOUT;
 		}
 		c->receiver_asleep = true;
-		rl_condvar_wait_timeout(&c->not_empty, &g, deadline - now, NULL);
+		rl__condvar_wait_as(&c->not_empty, &g,
+				    deadline, &expired, RECEIVER_KIND, "rl_recv_timeout");
 		c->receiver_asleep = false;
 	}
 }

@@ -46,10 +46,12 @@
  */
 #include <racelab/mutex.h>
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <racelab/arc.h>
 #include <racelab/hooks.h>
@@ -135,6 +137,36 @@ static __attribute__((noinline, cold)) void lock_contended(_Atomic uint32_t *sta
 		rl__futex_wait(state, CONTENDED);
 		s = spin(state);
 	}
+}
+
+/* lock_contended() that gives up at the CLOCK_MONOTONIC time @until (the
+ * probed lock of a session without a scheduler, which looks for a deadlock
+ * between tries). Return: whether the lock was taken. */
+static bool lock_contended_until(_Atomic uint32_t *state, const struct timespec *until)
+{
+	uint32_t s = spin(state);
+	/* Acquire (both): pairs with the Release swap in rl__fmutex_unlock(). */
+	if (s == UNLOCKED && atomic_compare_exchange_strong_explicit(state, &s, LOCKED, memory_order_acquire,
+								     memory_order_relaxed))
+		return true;
+	for (;;) {
+		if (s != CONTENDED && atomic_exchange_explicit(state, CONTENDED, memory_order_acquire) == UNLOCKED)
+			return true;
+		/* A timeout leaves the word CONTENDED: the next unlock makes a
+		 * wake that may find nobody, which costs only the syscall. */
+		if (rl__futex_wait_until(state, CONTENDED, until) < 0 && errno == ETIMEDOUT)
+			return false;
+		s = spin(state);
+	}
+}
+
+static inline bool raw_lock_until(struct mx *x, const struct timespec *until)
+{
+	TSAN_MUTEX(__tsan_mutex_pre_lock(x, __tsan_mutex_try_lock));
+	bool ok = rl__fmutex_trylock(x) || lock_contended_until(&x->state, until);
+	TSAN_MUTEX(__tsan_mutex_post_lock(
+		x, ok ? __tsan_mutex_try_lock : __tsan_mutex_try_lock | __tsan_mutex_try_lock_failed, 0));
+	return ok;
 }
 
 static inline void raw_init(struct mx *x)
@@ -231,6 +263,22 @@ static inline bool raw_try_lock(struct mx *x)
 	return pthread_mutex_trylock(&x->lock) == 0;
 }
 
+static inline bool raw_lock_until(struct mx *x, const struct timespec *until)
+{
+	/* pthread_mutex_timedlock (CLOCK_REALTIME), not clocklock: TSan
+	 * intercepts the former only, and must see every lock. */
+	struct timespec now, rt;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	long long ns = (long long)(until->tv_sec - now.tv_sec) * 1000000000LL + (until->tv_nsec - now.tv_nsec);
+	if (ns < 0)
+		ns = 0;
+	ns += rt.tv_nsec;
+	rt.tv_sec += (time_t)(ns / 1000000000LL);
+	rt.tv_nsec = (long)(ns % 1000000000LL);
+	return pthread_mutex_timedlock(&x->lock, &rt) == 0;
+}
+
 static inline void raw_unlock(struct mx *x)
 {
 	pthread_mutex_unlock(&x->lock);
@@ -318,13 +366,40 @@ static void set_poison(struct mx *x)
  */
 static const char MUTEX_KIND[] = "Mutex";
 
+/* A contended lock in a session without a scheduler: sleep in slices,
+ * looking for a deadlock between them (probe.h's rl__probe_blocked()). */
+static void lock_blocked(struct mx *x, const rl_probe_ev *ev)
+{
+	enum { SLICE_NS = 20000000 }; /* 20 ms */
+	for (;;) {
+		int rc = rl__probe_blocked(ev);
+		if (rc == RL_EAGAIN) {
+			raw_lock(x);
+			return;
+		}
+		if (rc == RL_EDEADLK)
+			rl_panic("deadlock: rl_mutex_lock can never return (see the deadlock report)");
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += SLICE_NS;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		if (raw_lock_until(x, &ts))
+			return;
+	}
+}
+
 static __attribute__((noinline)) void lock_probed(struct mx *x, const void *pc)
 {
 	rl_probe_ev ev = {.op = RL_PROBE_LOCK, .addr = x, .kind = MUTEX_KIND,
 			  .name = "rl_mutex_lock", .pc = pc};
 	if (rl__probe_enter(&ev) == RL_EDEADLK)
 		rl_panic("deadlock: rl_mutex_lock can never return (see the scheduler's report)");
-	raw_lock(x);
+	/* Under the scheduler the lock is free now; without one it may not be. */
+	if (!raw_try_lock(x))
+		lock_blocked(x, &ev);
 	rl__probe_exit(&ev);
 }
 

@@ -53,8 +53,12 @@ static void finish(_Atomic uint32_t *w, uint32_t state, const void *pc)
 			       ? sync_probe_xchg(w, state, memory_order_release, ONCE_KIND,
 						 "rl_once_call", pc)
 			       : atomic_exchange_explicit(w, state, memory_order_release);
-	if (old == QUEUED)
-		rl__futex_wake_all(w);
+	if (old == QUEUED) {
+		if (RL_UNLIKELY(rl__probe_active))
+			sync_probe_notify(w, true, ONCE_KIND, "rl_once_call", pc);
+		else
+			rl__futex_wake_all(w);
+	}
 }
 
 struct runner {
@@ -103,9 +107,12 @@ static __attribute__((noinline)) void call_slow(rl_once *o, void (*fn)(void *), 
 			s = QUEUED;
 			/* fall through */
 		case QUEUED:
-			if (RL_UNLIKELY(rl__probe_active))
-				sync_probe_yield(w, ONCE_KIND, "rl_once_call", pc);
-			else
+			if (RL_UNLIKELY(rl__probe_active)) {
+				if (sync_probe_wait(w, QUEUED, UINT64_MAX, 0, ONCE_KIND, "rl_once_call",
+						    pc) == RL_EDEADLK)
+					rl_panic("deadlock: rl_once_call waits for an initialiser that "
+						 "can never finish (see the deadlock report)");
+			} else
 				rl__futex_wait(w, QUEUED);
 			s = load_acquire(w, pc);
 			continue;

@@ -72,13 +72,16 @@ static inline uint32_t add(_Atomic uint32_t *p, uint32_t d, memory_order mo, con
 	return atomic_fetch_add_explicit(p, d, mo);
 }
 
-/* Sleep on @w while it is @v; probed: a scheduling point instead. */
+/* Sleep on @w while it is @v; probed: the probed wait (sync_wait.h), which
+ * panics, as a lock does, when no thread can ever wake it. */
 static inline void sleep_on(_Atomic uint32_t *w, uint32_t v, const char *name, const void *pc)
 {
-	if (RL_UNLIKELY(rl__probe_active))
-		sync_probe_yield(w, RWLOCK_KIND, name, pc);
-	else
+	if (RL_UNLIKELY(rl__probe_active)) {
+		if (sync_probe_wait(w, v, UINT64_MAX, 0, RWLOCK_KIND, name, pc) == RL_EDEADLK)
+			rl_panic("deadlock: %s can never return (see the deadlock report)", name);
+	} else {
 		rl__futex_wait(w, v);
+	}
 }
 
 /* Spin (never while probed) until @done(state) or the limit; the state. */
@@ -193,6 +196,8 @@ static bool wake_writer(struct rl_rwlock *x, const void *pc)
 	/* Release: pairs with the Acquire load of writer_notify by a writer
 	 * about to sleep. */
 	add(&x->writer_notify, 1, memory_order_release, "rl_rwlock_unlock", pc);
+	if (RL_UNLIKELY(rl__probe_active))
+		return sync_probe_notify(&x->writer_notify, false, RWLOCK_KIND, "rl_rwlock_unlock", pc) > 0;
 	return sync_futex_wake_counted(&x->writer_notify);
 }
 
@@ -214,8 +219,12 @@ static void wake_writer_or_readers(struct rl_rwlock *x, uint32_t s, const void *
 		}
 	}
 	if (s == READERS_WAITING) {
-		if (cas(&x->state, &s, 0, memory_order_relaxed, name, pc))
-			rl__futex_wake_all(&x->state);
+		if (cas(&x->state, &s, 0, memory_order_relaxed, name, pc)) {
+			if (RL_UNLIKELY(rl__probe_active))
+				sync_probe_notify(&x->state, true, RWLOCK_KIND, name, pc);
+			else
+				rl__futex_wake_all(&x->state);
+		}
 	}
 }
 

@@ -14,9 +14,14 @@
  * pattern), so the happens-before detector sees their release -> acquire
  * edges; and a thread never sleeps in a futex while probed (the scheduler
  * could not run anyone else): it probes RL_PROBE_YIELD and re-checks, the
- * spin-loop pattern probe.h asks for. Blocking operations are therefore not
- * yet modelled as blocked (the scheduler sees a spinning thread, bounded by
- * max_steps), only as scheduling points.
+ * blocking wait instead, sync_probe_wait() below (probe.h's WAIT): the
+ * scheduler models the futex (the thread is not enabled until a NOTIFY of
+ * the word, which sync_probe_notify() probes before the real wake), and a
+ * session without a scheduler sleeps in the probe layer, which reports a
+ * deadlock when every probed thread is blocked. The NOTIFY -> woken WAIT edge
+ * is a happens-before edge for the detector; in TSan builds the same edge is
+ * annotated (sync_tsan_notify/sync_tsan_woken), since TSan cannot see the
+ * kernel's futex ordering.
  */
 #ifndef RACELAB_SYNC_WAIT_H
 #define RACELAB_SYNC_WAIT_H
@@ -32,6 +37,7 @@
 
 #include <racelab/hooks.h>
 #include <racelab/probe.h>
+#include <racelab/status.h>
 #include <racelab/thread.h>
 
 #include "core/arch.h"
@@ -143,6 +149,52 @@ static inline uint32_t sync_probe_rmw(_Atomic uint32_t *p, bool xchg, uint32_t v
 
 #define sync_probe_add(p, d, mo, kind, name, pc) sync_probe_rmw((p), false, (d), (mo), (kind), (name), (pc))
 #define sync_probe_xchg(p, v, mo, kind, name, pc) sync_probe_rmw((p), true, (v), (mo), (kind), (name), (pc))
+
+/*
+ * A probed futex wait (probe.h's WAIT): sleep while *@word == @expected.
+ * @deadline: absolute CLOCK_MONOTONIC ns, UINT64_MAX: none. @flags:
+ * RL_PROBE_F_SPURIOUS for a Condvar. Return: RL_OK (re-check the state),
+ * RL_ETIMEDOUT, or RL_EDEADLK (no thread can ever wake it: give up).
+ */
+static inline int sync_probe_wait(_Atomic uint32_t *word, uint32_t expected, uint64_t deadline,
+				  uint16_t flags, const char *kind, const char *name, const void *pc)
+{
+	rl_probe_ev ev = {.op = RL_PROBE_WAIT, .addr = word, .rval = expected, .kind = kind,
+			  .name = name, .pc = pc,
+			  .flags = (uint16_t)(flags | (deadline != UINT64_MAX ? RL_PROBE_F_TIMED : 0))};
+	int rc = rl__probe(&ev);
+	if (rc != RL_OK || (ev.flags & RL_PROBE_F_WAITED))
+		return rc;
+	/* No session took it (the scheduler was released, or a timed wait
+	 * without one): the real sleep. */
+	return sync_futex_wait_until(word, expected, deadline) ? RL_OK : RL_ETIMEDOUT;
+}
+
+/* Wake one (@all false) or every sleeper of @word, probed (NOTIFY) and real.
+ * Return: how many were woken. */
+static inline unsigned sync_probe_notify(_Atomic uint32_t *word, bool all, const char *kind,
+					 const char *name, const void *pc)
+{
+	rl_probe_ev ev = {.op = RL_PROBE_NOTIFY, .flags = all ? RL_PROBE_F_ALL : 0, .addr = word,
+			  .kind = kind, .name = name, .pc = pc};
+	rl__probe(&ev);
+	long real = syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, all ? INT_MAX : 1);
+	return (unsigned)ev.rval + (real > 0 ? (unsigned)real : 0);
+}
+
+/* TSan's view of a wake: the kernel orders a FUTEX_WAKE before the return of
+ * the FUTEX_WAIT it wakes, which TSan cannot see. Release at the notify,
+ * acquire after the wait: the same edge the HB detector's NOTIFY -> WAIT has. */
+#define sync_tsan_notify(word) SYNC_TSAN(__tsan_release((void *)(word)))
+#define sync_tsan_woken(word) SYNC_TSAN(__tsan_acquire((void *)(word)))
+
+/* Condvar::wait for the channels (condvar.c): a wait whose deadlock report
+ * names @kind and @name (the channel) instead of the condvar. @deadline:
+ * absolute CLOCK_MONOTONIC ns, UINT64_MAX: none. */
+struct rl_condvar;
+struct rl_mutex_guard;
+int rl__condvar_wait_as(struct rl_condvar *c, struct rl_mutex_guard *g, uint64_t deadline,
+			bool *timed_out, const char *kind, const char *name);
 
 /* The scheduling point of a probed wait loop (instead of a futex sleep). */
 static inline void sync_probe_yield(const void *addr, const char *kind, const char *name,

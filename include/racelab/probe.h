@@ -54,6 +54,21 @@
  *     (rl__probe(SPAWN_FAILED) if creation fails, before any other probe);
  *     rl__probe(START) first thing in the child, rl__probe(EXIT) last thing;
  *     an RL_PROBE_JOIN pair around pthread_join in the joiner.
+ *   - blocking waits (Condvar, Barrier, Once, RwLock, the channels): instead
+ *     of its futex sleep a primitive probes rl__probe(WAIT, .addr = the futex
+ *     word, .rval = the value it expects there) and re-checks its state
+ *     afterwards, as after any futex wait; where it would wake sleepers it
+ *     probes rl__probe(NOTIFY, .addr = the word; RL_PROBE_F_ALL for a wake of
+ *     all), which returns the number woken in .rval, then makes its real wake.
+ *     Under the scheduler the wait is modelled: a thread that finds the word
+ *     at .rval sleeps (is not enabled) until a NOTIFY of the word picks it;
+ *     notify-one's choice of sleeper and, with RL_PROBE_F_SPURIOUS, a
+ *     spurious wakeup are choices of the strategy (rl_model()'s DFS explores
+ *     them). Without a scheduler the probe layer sleeps on the futex itself,
+ *     in slices, and reports a deadlock when every probed thread is blocked.
+ *     If the probe did not set RL_PROBE_F_WAITED (no session), the caller
+ *     sleeps itself. Return: RL_OK, RL_ETIMEDOUT (a RL_PROBE_F_TIMED wait
+ *     that timed out), RL_EDEADLK (no thread can ever wake it).
  *   - allocation: rl__probe(ALLOC) after an object is allocated, rl__probe(FREE)
  *     before it is freed (.addr, .wval = size): the detector forgets the range
  *     (FREE first checks it like a write: a use racing with the free is
@@ -63,7 +78,8 @@
  * later lock of the same mutex, release store/RMW (or release fence + any
  * store/RMW) -> acquire load/RMW (or any load/RMW + acquire fence) reading it
  * or a later RMW of its release sequence, RCU publish -> dereference of the
- * same cell, reader unlock -> end of a later grace period of the domain.
+ * same cell, reader unlock -> end of a later grace period of the domain,
+ * NOTIFY of a word -> the end of a later WAIT on it.
  * SeqCst is modelled as AcqRel (no single total order over SC operations):
  * conservative, it can only add reports, never hide one.
  *
@@ -77,7 +93,7 @@
  * no thread can run, the scheduler reports a deadlock (each thread's held and
  * awaited locks), releases every thread and makes the blocked enters return
  * RL_EDEADLK. From then on the run is no longer serialised. A blocking call
- * that is not probed (a raw condvar, a barrier) cannot be modelled and hangs
+ * that is not probed (a raw pthread condvar, a bare futex) cannot be modelled and hangs
  * the schedule; a spin loop should probe RL_PROBE_YIELD, and max_steps bounds
  * a schedule that livelocks.
  *
@@ -133,6 +149,10 @@ typedef enum rl_probe_op {
 	RL_PROBE_ALLOC,           /* one-shot: [.addr, .addr + .wval) is fresh memory */
 	RL_PROBE_FREE,            /* one-shot: [.addr, .addr + .wval) is about to be freed */
 	RL_PROBE_BLOCKED,         /* trace records only: the thread could not proceed (.op in .order) */
+	RL_PROBE_WAIT,            /* one-shot, blocking: sleep while the 32-bit word at .addr is .rval,
+	                           * until a NOTIFY of .addr (a futex wait, done by the probe layer);
+	                           * .kind/.name: the object waited on, for deadlock reports */
+	RL_PROBE_NOTIFY,          /* one-shot: wake one sleeper of .addr (RL_PROBE_F_ALL: all) */
 	RL_PROBE_OP_COUNT
 } rl_probe_op;
 
@@ -143,6 +163,12 @@ typedef enum rl_probe_op {
 #define RL_PROBE_F_SIGNED 0x8u /* .rval/.wval are signed integers */
 #define RL_PROBE_F_NOSCHED 0x10u /* not a scheduling point: the rest of a range whose first word was one */
 #define RL_PROBE_F_NOVAL 0x20u /* .rval/.wval unknown (a tracked range that is not one 1-8 byte word): traces print none */
+#define RL_PROBE_F_SPURIOUS 0x40u /* WAIT: may wake spuriously (a Condvar); the model explores it */
+#define RL_PROBE_F_TIMED 0x80u    /* WAIT: a timed wait; under the scheduler it times out when no
+                                   * thread can run instead of deadlocking */
+#define RL_PROBE_F_ALL 0x100u     /* NOTIFY: wake every sleeper */
+#define RL_PROBE_F_WAITED 0x200u  /* WAIT, set by the probe layer: the wait was done (modelled or
+                                   * slept); not set: the caller sleeps itself (no session) */
 
 /**
  * struct rl_probe_ev - one shared-memory operation, as a primitive sees it.
@@ -322,6 +348,23 @@ static inline void rl__probe_fast_end(void)
 			      memory_order_relaxed);
 }
 #endif
+
+/**
+ * rl__probe_blocked() - a blocking operation cannot complete now.
+ * @ev: the operation being waited for (a contended RL_PROBE_LOCK), between
+ *      its rl__probe_enter() and rl__probe_exit().
+ *
+ * In a session without a scheduler, registers the calling thread as blocked
+ * on @ev (until @ev's exit, or rl__probe_unblocked()) and checks whether
+ * every probed thread is blocked for good (sim/deadlock.c), which is then
+ * reported. Call it again after each bounded sleep.
+ * Return: RL_OK: sleep a while, then retry and call again; RL_EDEADLK: the
+ * session is deadlocked, give up (a lock panics, as under the scheduler);
+ * RL_EAGAIN: not such a session, block as without probes.
+ */
+int rl__probe_blocked(const rl_probe_ev *ev);
+/* The thread stops waiting without an exit of the event (it gave up). */
+void rl__probe_unblocked(void);
 
 /**
  * rl_probe_site_set() - label the current thread's next probe events.
