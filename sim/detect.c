@@ -710,8 +710,13 @@ static void acquire(struct rl__det *d, struct rl__det_thr *t, const void *addr)
 		rl__vc_join(&t->C, v);
 }
 
+void rl__det_tick(struct rl__det_thr *t) { tick(t); }
+
 void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site)
 {
+	/* rl_model()'s memory model synchronised this atomic (sim/weak.c). */
+	if (ev->flags & RL_PROBE_F_WEAK)
+		return;
 	switch (ev->op) {
 	case RL_PROBE_READ:
 		ft_read(d, t, ev, site);

@@ -53,6 +53,9 @@ void rl__det_join(struct rl__det *d, struct rl__det_thr *joiner, struct rl__det_
  * site string the probe layer resolved (ev->site or the thread's label). */
 void rl__det_event(struct rl__det *d, struct rl__det_thr *t, const rl_probe_ev *ev, const char *site);
 
+/* A release by @t: its clock entry moves on (weak.c's release stores). */
+void rl__det_tick(struct rl__det_thr *t);
+
 uint64_t rl__det_locations(const struct rl__det *d);
 uint64_t rl__det_race_events(const struct rl__det *d);
 

@@ -116,6 +116,8 @@ size_t rl__dpor_depth(const struct rl__dpor *d) { return d->k; }
 
 static bool dependent(const struct rl__fp *a, const struct rl__fp *b)
 {
+	if (a->sc && b->sc && (a->sc == RL__FP_WRITE || b->sc == RL__FP_WRITE))
+		return true;
 	if (!a->kind || !b->kind || (a->kind == RL__FP_READ && b->kind == RL__FP_READ))
 		return false;
 	return a->lo < b->hi && b->lo < a->hi;

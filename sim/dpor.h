@@ -22,10 +22,12 @@ typedef uint64_t rl__tmask; /* a set of thread ids < RL__DPOR_MAXT */
 enum { RL__FP_NONE = 0, RL__FP_READ, RL__FP_WRITE };
 
 /* What a step touches: two steps are dependent when their ranges overlap and
- * one of them writes. @op is the probe op (the lock rule in dpor.c needs it). */
+ * one of them writes, or both touch the seq_cst order (@sc) and one of them
+ * writes it. @op is the probe op (the lock rule in dpor.c needs it). */
 struct rl__fp {
 	uint8_t kind;
 	uint8_t op;
+	uint8_t sc; /* RL__FP_NONE, RL__FP_READ (a seq_cst load), RL__FP_WRITE (store, RMW, fence) */
 	uintptr_t lo, hi;
 };
 

@@ -42,6 +42,7 @@
 #include "model_internal.h"
 #include "results.h"
 #include "scheduler.h"
+#include "weak.h"
 
 #define FATAL(...) RL_FATAL(__VA_ARGS__)
 
@@ -80,6 +81,8 @@ static struct {
 	unsigned nthr;
 	uint64_t steps, k, fail_steps, kill_steps, rng;
 	bool failed, too_many;
+	bool hist_cut, sc_mixed;  /* the whole exploration (weak.c) */
+	uint64_t stale_reads;
 	struct ranges live, freed;
 	struct dev *devs;
 	size_t ndev, capdev;
@@ -247,6 +250,7 @@ static void observe(unsigned tid, const rl_probe_ev *ev)
 		mark_joined(ev->addr);
 		break;
 	case RL_PROBE_ALLOC:
+		rl__weak_forget(lo, hi);
 		ranges_cut(&M.freed, lo, hi);
 		ranges_add(&M.live, &(struct range){ lo, hi, ev->kind, ev->pc, tid });
 		break;
@@ -258,6 +262,7 @@ static void observe(unsigned tid, const rl_probe_ev *ev)
 			}
 		if (ev->name && strcmp(ev->name, "rl_track_free") == 0)
 			ranges_add(&M.freed, &(struct range){ lo, hi, ev->kind, ev->pc, tid });
+		rl__weak_forget(lo, hi);
 		break;
 	default:
 		break;
@@ -299,6 +304,12 @@ static void fp_of(const rl_probe_ev *ev, struct rl__fp *fp)
 		fp->kind = RL__FP_NONE;
 		break;
 	}
+	/* RC11: seq_cst operations meet in one total order (weak.c's clock S):
+	 * a seq_cst load reads it, a seq_cst store, RMW or fence writes it. */
+	fp->sc = RL__FP_NONE;
+	if (M.cfg.memory == RL_MEMORY_RC11 && ev->order == memory_order_seq_cst &&
+	    (ev->op == RL_PROBE_LOAD || ev->op == RL_PROBE_STORE || ev->op == RL_PROBE_RMW || ev->op == RL_PROBE_FENCE))
+		fp->sc = ev->op == RL_PROBE_LOAD ? RL__FP_READ : RL__FP_WRITE;
 }
 
 static uint64_t rng_next(void)
@@ -363,12 +374,19 @@ unsigned rl__model_value(unsigned n)
 		v = replayed(k, 0);
 	else if (M.cfg.strategy == RL_MODEL_DFS)
 		v = rl__dpor_value(M.dpor, n);
-	else
-		v = (rng_next() & 3) == 0; /* a quarter of the weak CASes that could succeed fail */
+	else if ((rng_next() & 3) != 0)
+		v = 0; /* a quarter of the choices deviate: a weak CAS that could succeed fails, */
+	else       /* a load reads an older store */
+		v = n == 2 ? 1 : 1 + (unsigned)(rng_next() % (n - 1));
 	if (v >= n)
 		v = 0;
 	log_choice(k, v, 0);
 	return v;
+}
+
+void rl__model_cut(void)
+{
+	M.hist_cut = true;
 }
 
 /* The scheduler's value choices (spurious wakeups, notify-one's sleeper). */
@@ -518,6 +536,21 @@ static int configure(const rl_model_config *cfg)
 			return RL_EINVAL;
 		}
 	}
+	const char *mem = getenv("RACELAB_MEMORY");
+	if (mem) {
+		if (strcmp(mem, "rc11") == 0)
+			M.cfg.memory = RL_MEMORY_RC11;
+		else if (strcmp(mem, "sc") == 0)
+			M.cfg.memory = RL_MEMORY_SC;
+		else {
+			fprintf(stderr, "racelab: RACELAB_MEMORY must be rc11 or sc, not '%s'\n", mem);
+			return RL_EINVAL;
+		}
+	}
+	if ((unsigned)M.cfg.memory > RL_MEMORY_SC) {
+		fprintf(stderr, "racelab: rl_model: unknown memory model %d\n", (int)M.cfg.memory);
+		return RL_EINVAL;
+	}
 	if (M.cfg.tolerate & ~((1u << RL_MODEL_PANIC) | (1u << RL_MODEL_LEAK))) {
 		fprintf(stderr, "racelab: rl_model: only panics and leaks can be tolerated\n");
 		return RL_EINVAL;
@@ -562,6 +595,7 @@ static int configure(const rl_model_config *cfg)
 			return rc;
 		}
 		M.cfg.strategy = t.strategy;
+		M.cfg.memory = t.memory;
 		M.max_steps = t.max_steps;
 		M.seed = t.seed;
 		M.pct_k = t.pct_k;
@@ -626,6 +660,7 @@ static void check_leaks(void)
 static int run_one(struct body_ctx *ctx, uint64_t seed)
 {
 	reset_schedule(seed);
+	rl__weak_begin(M.cfg.memory == RL_MEMORY_RC11);
 	if (M.dpor)
 		rl__dpor_begin(M.dpor);
 	rl_probe_config pc = {
@@ -667,6 +702,8 @@ static int run_one(struct body_ctx *ctx, uint64_t seed)
 		if (!M.failed)
 			check_leaks();
 	}
+	M.stale_reads += rl__weak_stale_reads();
+	M.sc_mixed |= rl__weak_mixed();
 	atomic_store_explicit(&M.running, false, memory_order_relaxed);
 	if (rl_probe_detach() != RL_OK)
 		FATAL("a model schedule ended with a probed thread still running");
@@ -684,6 +721,7 @@ static void report(FILE *f, uint64_t schedule, const char *token)
 	fprintf(f, "  found in schedule %llu (%s)\n", (unsigned long long)schedule, M.driver.name);
 	if (M.report)
 		fputs(M.report, f);
+	rl__weak_explain(f);
 	fprintf(f, "interleaving:\n");
 	rl_probe_trace_print(f);
 	if (*token)
@@ -731,6 +769,8 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 		return RL_EBUSY;
 	}
 	double t0 = now();
+	M.hist_cut = M.sc_mixed = false;
+	M.stale_reads = 0;
 	M.rdev = NULL;
 	M.nrdev = 0;
 	int rc = configure(cfg);
@@ -757,7 +797,7 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 			struct rl__model_token t = { .strategy = M.cfg.strategy, .max_steps = M.max_steps,
 						     .seed = seed, .pct_k = M.pct_k,
 						     .depth = M.cfg.pct_depth ? M.cfg.pct_depth : 3,
-						     .devs = M.devs, .ndev = M.ndev };
+						     .devs = M.devs, .ndev = M.ndev, .memory = M.cfg.memory };
 			if (M.cfg.replay)
 				snprintf(out->replay, sizeof(out->replay), "%s", M.cfg.replay);
 			else
@@ -785,7 +825,12 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 			break;
 		}
 	}
-	out->complete = complete && out->failure == RL_MODEL_PASSED;
+	out->complete = complete && out->failure == RL_MODEL_PASSED && !M.hist_cut;
+	out->memory = M.cfg.memory;
+	out->stale_reads = M.stale_reads;
+	out->history_cut = M.hist_cut;
+	out->sc_mixed = M.sc_mixed;
+	rl__weak_free();
 	out->seconds = now() - t0;
 	rl__dpor_free(M.dpor);
 	M.dpor = NULL;

@@ -29,6 +29,9 @@ void rl__model_fail(rl_model_failure kind, const char *fmt, ...) __attribute__((
 /* A choice among @n outcomes of the current step (0: the plain one). */
 unsigned rl__model_value(unsigned n);
 
+/* A choice was left out (weak.c's history bound): the exploration is not complete. */
+void rl__model_cut(void);
+
 /* Whether the current weak CAS, which would succeed, fails spuriously (a
  * value choice; never twice in a row on one thread). */
 bool rl__model_spurious(void);
@@ -54,6 +57,7 @@ struct rl__model_token {
 	uint64_t max_steps;
 	uint64_t seed, pct_k; /* RANDOM, PCT */
 	unsigned depth;       /* PCT */
+	rl_model_memory memory;
 	struct rl__model_dev *devs; /* DFS; malloc'd by parse */
 	size_t ndev;
 };

@@ -21,7 +21,9 @@
 #include <racelab/thread.h>
 
 #include "model_internal.h"
+#include "probe_internal.h"
 #include "results.h"
+#include "weak.h"
 
 static const char *kind_of(unsigned width)
 {
@@ -32,6 +34,14 @@ static const char *kind_of(unsigned width)
 static uint16_t flags_of(unsigned width)
 {
 	return width & RL__WIDTH_PTR ? RL_PROBE_F_PTR : 0;
+}
+
+/* The calling thread's detector state when rl_model()'s memory model
+ * (sim/weak.c) decides what its atomics read; NULL: the plain atomic. Inside
+ * an enter/exit pair. */
+static struct rl__det_thr *weak_thr(void)
+{
+	return rl__weak_on() ? rl__probe_det_self() : NULL;
 }
 
 /* Enter @ev; in a schedule being ended, unwind instead of operating. */
@@ -60,7 +70,8 @@ __attribute__((noinline)) uint64_t rl__model_load(const void *a, unsigned width,
 	ev.flags = flags_of(width);
 	width &= ~RL__WIDTH_PTR;
 	enter(&ev);
-	ev.rval = load_w(a, width, mo);
+	struct rl__det_thr *w = weak_thr();
+	ev.rval = w ? rl__weak_load(w, &ev, a, width, mo) : load_w(a, width, mo);
 	rl__probe_exit(&ev);
 	return ev.rval;
 }
@@ -73,7 +84,10 @@ __attribute__((noinline)) void rl__model_store(void *a, unsigned width, uint64_t
 	width &= ~RL__WIDTH_PTR;
 	ev.wval = v;
 	enter(&ev);
-	if (width == 1)
+	struct rl__det_thr *w = weak_thr();
+	if (w)
+		rl__weak_store(w, &ev, a, width, v, mo);
+	else if (width == 1)
 		__atomic_store_n((bool *)a, v != 0, mo);
 	else
 		__atomic_store_n((uint64_t *)a, v, mo);
@@ -110,6 +124,17 @@ static uint64_t apply(unsigned op, uint64_t old, uint64_t v)
 	}
 }
 
+struct rmw_ctx {
+	unsigned op, eff;
+	uint64_t v;
+};
+
+static uint64_t apply_ctx(uint64_t old, const void *p)
+{
+	const struct rmw_ctx *c = p;
+	return apply(c->eff, old, c->v);
+}
+
 __attribute__((noinline)) uint64_t rl__model_rmw(void *a, unsigned width, unsigned op, uint64_t v,
 						 memory_order mo)
 {
@@ -120,7 +145,11 @@ __attribute__((noinline)) uint64_t rl__model_rmw(void *a, unsigned width, unsign
 	ev.flags = flags_of(width);
 	width &= ~RL__WIDTH_PTR;
 	enter(&ev);
-	if (width == 1)
+	struct rl__det_thr *w = weak_thr();
+	struct rmw_ctx c = { op, width == 1 ? RL__RMW_SWAP : op, v };
+	if (w)
+		ev.rval = rl__weak_rmw(w, &ev, a, width, mo, apply_ctx, &c);
+	else if (width == 1)
 		ev.rval = __atomic_exchange_n((bool *)a, v != 0, mo); /* bool has swap only */
 	else
 		ev.rval = rmw64(a, op, v, mo);
@@ -141,7 +170,10 @@ __attribute__((noinline)) bool rl__model_cas(void *a, unsigned width, uint64_t *
 	/* A weak CAS that would succeed may fail spuriously: a choice the
 	 * model explores (serialised, so the value cannot change meanwhile). */
 	bool ok;
-	if (weak && rl__model_running() && load_w(a, width, memory_order_relaxed) == (width == 1 ? (*expected != 0) : *expected) &&
+	struct rl__det_thr *w = weak_thr();
+	if (w) {
+		ok = rl__weak_cas(w, &ev, a, width, expected, desired, weak, success, failure);
+	} else if (weak && rl__model_running() && load_w(a, width, memory_order_relaxed) == (width == 1 ? (*expected != 0) : *expected) &&
 	    rl__model_spurious()) {
 		ok = false;
 		*expected = load_w(a, width, failure);
@@ -155,6 +187,9 @@ __attribute__((noinline)) bool rl__model_cas(void *a, unsigned width, uint64_t *
 	if (ok) {
 		ev.rval = *expected;
 		ev.wval = desired;
+	} else if (w) {
+		ev.order = (uint8_t)failure;
+		ev.rval = *expected;
 	} else {
 		ev.flags |= RL_PROBE_F_FAILED;
 		ev.order = (uint8_t)failure;
@@ -250,7 +285,12 @@ void rl_fence(memory_order mo)
 	if (RL_UNLIKELY(rl__probe_active)) {
 		rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_FENCE, NULL, NULL, "rl_fence");
 		ev.order = (uint8_t)mo;
-		rl__probe(&ev);
+		if (rl__probe_enter(&ev) == RL_OK) {
+			struct rl__det_thr *w = weak_thr();
+			if (w)
+				rl__weak_fence(w, mo);
+			rl__probe_exit(&ev);
+		}
 		if (atomic_load_explicit(&rl__model_kill, memory_order_relaxed))
 			rl__model_die();
 	}
@@ -265,7 +305,12 @@ void rl_yield(void)
 {
 	if (RL_UNLIKELY(rl__probe_active)) {
 		rl_probe_ev ev = RL_PROBE_EV(RL_PROBE_YIELD, NULL, NULL, "rl_yield");
-		rl__probe(&ev);
+		if (rl__probe_enter(&ev) == RL_OK) {
+			struct rl__det_thr *w = weak_thr();
+			if (w)
+				rl__weak_yield(w);
+			rl__probe_exit(&ev);
+		}
 		if (atomic_load_explicit(&rl__model_kill, memory_order_relaxed))
 			rl__model_die();
 		return;

@@ -16,8 +16,9 @@
  * the default choice (the running thread if it can go on, else the lowest
  * enabled one; value 0), as LEB128 pairs (distance from the previous
  * deviation, value) in base64url. RANDOM: "rnd.<max_steps>.<seed>"; PCT:
- * "pct.<max_steps>.<seed>.<depth>.<k>". Everything the schedule depends on
- * is in the token, so it replays with any config.
+ * "pct.<max_steps>.<seed>.<depth>.<k>". Under sequential consistency
+ * (RL_MEMORY_SC) the token starts with "sc-". Everything the schedule depends
+ * on is in the token, so it replays with any config.
  */
 
 static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -36,6 +37,15 @@ static bool put_leb(uint8_t *buf, size_t cap, size_t *n, uint64_t v)
 
 void rl__model_token_make(char *out, size_t cap, const struct rl__model_token *t)
 {
+	if (t->memory == RL_MEMORY_SC && cap > 3) {
+		memcpy(out, "sc-", 3);
+		struct rl__model_token rest = *t;
+		rest.memory = RL_MEMORY_RC11;
+		rl__model_token_make(out + 3, cap - 3, &rest);
+		if (!out[3])
+			out[0] = 0;
+		return;
+	}
 	if (t->strategy == RL_MODEL_RANDOM) {
 		snprintf(out, cap, "rnd.%llu.%llu", (unsigned long long)t->max_steps, (unsigned long long)t->seed);
 		return;
@@ -93,6 +103,10 @@ static bool parse_num(const char **s, uint64_t *v)
 int rl__model_token_parse(const char *tok, struct rl__model_token *t)
 {
 	memset(t, 0, sizeof(*t));
+	if (strncmp(tok, "sc-", 3) == 0) {
+		tok += 3;
+		t->memory = RL_MEMORY_SC;
+	}
 	const char *s = tok + 4;
 	uint64_t steps, seed = 0, depth = 0, k = 0;
 	if (strncmp(tok, "dfs.", 4) == 0)
@@ -170,7 +184,7 @@ int rl__model_token_parse(const char *tok, struct rl__model_token *t)
 			}
 			vals[h] = v;
 		}
-		if ((t->ndev && !vals[0]) || vals[1] >= RL_MODEL_MAX_THREADS || t->ndev == cap) {
+		if ((t->ndev && !vals[0]) || vals[1] > 255 /* a thread or a value choice */ || t->ndev == cap) {
 			free(bytes);
 			free(t->devs);
 			t->devs = NULL;

@@ -201,6 +201,15 @@ static inline struct pthr *self(void)
 	return register_foreign(s);
 }
 
+struct rl__det_thr *rl__probe_det_self(void)
+{
+	struct pthr *t = rl__ptls.t;
+	return rl__sess.det && t && rl__ptls.session == atomic_load_explicit(&rl__probe_session, memory_order_relaxed) &&
+			       t->has_det
+		       ? &t->det
+		       : NULL;
+}
+
 /* ---- trace ---- */
 
 /* Events handled without the detector lock so far. Lock held. */

@@ -95,6 +95,10 @@ uint64_t rl__probe_lockfree_now(void);
 uint64_t rl__probe_events_now(void);
 uint64_t rl__probe_step_now(void);
 
+/* The calling thread's detector state in this session, or NULL (no
+ * detector, or a thread it does not follow). Inside an enter/exit pair. */
+struct rl__det_thr *rl__probe_det_self(void);
+
 /* WAIT in a session without a scheduler: sleep on the futex until woken, or
  * RL_EDEADLK when every probed thread is blocked for good (deadlock.c).
  * Lock not held. */

@@ -185,21 +185,27 @@ int rl_probe_trace_format(const rl_probe_trace_rec *r, char *buf, size_t n)
 	case RL_PROBE_LOAD:
 	case RL_PROBE_RCU_DEREF:
 		fmt_val(a, sizeof(a), r->flags, r->rval);
-		snprintf(val, sizeof(val), " = %s", a);
+		if (op == RL_PROBE_LOAD && (r->flags & RL_PROBE_F_STALE))
+			snprintf(val, sizeof(val), " = %s (stale: %" PRIu64 " newer store%s not read)", a, r->wval,
+				 r->wval == 1 ? "" : "s");
+		else
+			snprintf(val, sizeof(val), " = %s", a);
 		break;
 	case RL_PROBE_WRITE:
 	case RL_PROBE_STORE:
 	case RL_PROBE_RCU_PUBLISH:
 		fmt_val(a, sizeof(a), r->flags, r->wval);
-		snprintf(val, sizeof(val), " := %s", a);
+		snprintf(val, sizeof(val), " := %s%s", a,
+			 op == RL_PROBE_STORE && (r->flags & RL_PROBE_F_STALE) ? " (modification order: before a newer store)" : "");
 		break;
 	case RL_PROBE_RMW:
 		fmt_val(a, sizeof(a), r->flags, r->rval);
 		if (failed) {
-			snprintf(val, sizeof(val), " = %s", a);
+			snprintf(val, sizeof(val), " = %s%s", a, r->flags & RL_PROBE_F_STALE ? " (stale)" : "");
 		} else {
 			fmt_val(b, sizeof(b), r->flags, r->wval);
-			snprintf(val, sizeof(val), " %s -> %s", a, b);
+			snprintf(val, sizeof(val), " %s -> %s%s", a, b,
+				 r->flags & RL_PROBE_F_STALE ? " (read a store older than the latest)" : "");
 		}
 		break;
 	default:

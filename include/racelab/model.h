@@ -11,11 +11,24 @@
  * leak, step limit) ends the exploration with a report, the failing
  * interleaving and a replay line: RACELAB_REPLAY=<token> ./the-test.
  *
- * Memory model: sequential consistency. A load reads the latest store in the
- * interleaving being run; weak-memory outcomes (a relaxed load reading an
- * older store) are not explored. The orderings still matter: the
- * happens-before detector uses them, so a relaxed flag that publishes plain
- * data is reported as a data race on that data.
+ * Memory model: RC11 (Lahav et al., PLDI 2017), the C11 model with its
+ * repairs, by default. A modelled load may read any store that coherence and
+ * happens-before allow for its thread, not only the latest one; which one is
+ * a choice DFS explores together with the interleaving, and so is where a
+ * store goes in its location's modification order (2+2W). RMWs read a store
+ * no other RMW read, release sequences and release/acquire/seq_cst fences
+ * follow RC11, and no load reads a value from its own future (load
+ * buffering's 1/1 stays excluded). seq_cst operations are totally ordered
+ * apart from acq_rel ones: a seq_cst load sees every seq_cst store before it
+ * in that order, and seq_cst fences order as RC11 says. A thread that mixes
+ * seq_cst accesses with weaker ones gets seq_cst modelled stronger than RC11
+ * there (rl_model_result.sc_mixed says so). The first load of a location
+ * after rl_yield() reads its latest store, so a spin loop ends. Tracked plain
+ * memory reads what is in memory: in a race-free body that is the latest
+ * store, and a race is reported. RL_MEMORY_SC (or RACELAB_MEMORY=sc) makes
+ * every load read the latest store of the interleaving (sequential
+ * consistency). Either way the orderings decide happens-before, so a relaxed
+ * flag that publishes plain data is reported as a data race on that data.
  *
  * Outside a model session every atomic is the plain C11 atomic behind one
  * predictable branch on rl__probe_active (hooks.h), RL_ASSERT is assert()
@@ -366,6 +379,12 @@ void rl_yield(void);
 
 typedef enum rl_model_strategy { RL_MODEL_DFS = 0, RL_MODEL_RANDOM, RL_MODEL_PCT } rl_model_strategy;
 
+/* What a modelled atomic load may read (model.h's header comment). */
+typedef enum rl_model_memory {
+	RL_MEMORY_RC11 = 0, /* C11 as RC11 repairs it: stale reads, seq_cst apart from acq_rel */
+	RL_MEMORY_SC,       /* sequential consistency: every load reads the latest store */
+} rl_model_memory;
+
 typedef enum rl_model_failure {
 	RL_MODEL_PASSED = 0,
 	RL_MODEL_RACE,           /* the happens-before detector found a data race */
@@ -401,13 +420,14 @@ typedef enum rl_model_failure {
  *                    (1u << RL_MODEL_PANIC) and (1u << RL_MODEL_LEAK) only: a
  *                    body that panics or leaks on purpose and counts it itself
  *                    (racelab's catalog under `explore --strategy dfs`). 0: none.
+ * @memory:           RL_MEMORY_RC11 (the default) or RL_MEMORY_SC.
  * @timeline:         an SVG file for the failing schedule's picture
  *                    (racelab/timeline.h); NULL = none. Written only when a
  *                    schedule fails; the report says it was written.
  *
  * Environment variables override it: RACELAB_REPLAY, RACELAB_STRATEGY
  * (dfs|random|pct), RACELAB_SCHEDULES, RACELAB_SEED, RACELAB_PREEMPTIONS,
- * RACELAB_MAX_STEPS, RACELAB_TIMELINE (the SVG file).
+ * RACELAB_MAX_STEPS, RACELAB_TIMELINE (the SVG file), RACELAB_MEMORY (rc11|sc).
  */
 typedef struct rl_model_config {
 	rl_model_strategy strategy;
@@ -424,6 +444,7 @@ typedef struct rl_model_config {
 	const char *timeline;
 	bool (*should_stop)(void);
 	unsigned tolerate;
+	rl_model_memory memory;
 } rl_model_config;
 
 /**
@@ -442,6 +463,14 @@ typedef struct rl_model_config {
  * @stopped:   cfg->should_stop ended the exploration early.
  * @timeline_error: the failing schedule's timeline was asked for and could
  *             not be written (RL_ENOMEM, RL_EIO; the report says why); 0 otherwise.
+ * @memory:    the memory model the exploration used.
+ * @stale_reads: RC11: loads (and RMWs) that read a store older than the
+ *             latest, over every schedule run.
+ * @history_cut: RC11: a load had more than 255 stores to choose from and only
+ *             the newest 255 were explored (the result is not complete).
+ * @sc_mixed:  RC11: a thread mixed seq_cst accesses with weaker ones; its
+ *             seq_cst accesses were modelled stronger than RC11 (see the
+ *             memory model above), so "complete" covers that stronger model.
  */
 typedef struct rl_model_result {
 	uint64_t schedules;
@@ -454,6 +483,10 @@ typedef struct rl_model_result {
 	double seconds;
 	bool stopped;
 	int timeline_error;
+	rl_model_memory memory;
+	uint64_t stale_reads;
+	bool history_cut;
+	bool sc_mixed;
 } rl_model_result;
 
 typedef void rl_model_fn(void *arg);

@@ -169,6 +169,10 @@ typedef enum rl_probe_op {
 #define RL_PROBE_F_ALL 0x100u     /* NOTIFY: wake every sleeper */
 #define RL_PROBE_F_WAITED 0x200u  /* WAIT, set by the probe layer: the wait was done (modelled or
                                    * slept); not set: the caller sleeps itself (no session) */
+#define RL_PROBE_F_WEAK 0x400u    /* LOAD, STORE, RMW: rl_model()'s memory model (sim/weak.c) did its
+                                   * synchronisation; the detector leaves the atomic alone */
+#define RL_PROBE_F_STALE 0x800u   /* LOAD, RMW: read a store older than the latest (a LOAD's .wval: how
+                                   * many newer ones); STORE: placed before a store already made */
 
 /**
  * struct rl_probe_ev - one shared-memory operation, as a primitive sees it.
