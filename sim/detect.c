@@ -29,9 +29,11 @@
  *     ended before the grace period ended is ordered before what follows);
  *   - threads: the child starts with a copy of the parent's clock; join joins
  *     the child's final clock into the joiner's.
- * All atomics execute under the detector lock, in one total order, so a load
- * always reads the latest store: the detector models no stale reads. SeqCst
- * counts as AcqRel.
+ * Atomics the probes report here execute under the detector lock, in one
+ * total order, and read the latest store; SeqCst counts as AcqRel. In an
+ * rl_model() schedule under RC11 the modelled atomics (model.h) are not
+ * handled here: sim/weak.c decides which store each one reads and
+ * synchronises with that store's release clock (RL_PROBE_F_WEAK).
  *
  * Plain locations use FastTrack (Flanagan & Freund, PLDI 2009): the last write
  * is an epoch c@t (thread t at its step c); the reads are an epoch as long as

@@ -327,7 +327,7 @@ static void find_races(struct rl__dpor *d)
 {
 	for (size_t f = d->fresh; f < d->ns; f++) {
 		const struct step *sf = &d->steps[f];
-		if (!sf->fp.kind)
+		if (!sf->fp.kind && !sf->fp.sc)
 			continue;
 		for (size_t e = f; e-- > 0;) {
 			const struct step *se = &d->steps[e];

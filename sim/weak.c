@@ -29,8 +29,9 @@
  *   - seq_cst: one clock S along the total order of seq_cst operations, which
  *     is the scheduler's order of them (they are mutually dependent for DPOR,
  *     model.c's footprints). A seq_cst fence joins S and publishes into it
- *     (PS 2.0's SC fences); a seq_cst load joins S before it reads, a
- *     seq_cst store or RMW publishes into S after it writes. With only
+ *     (PS 2.0's SC fences); a seq_cst load or RMW must see what S has (the
+ *     view, not the clock: no happens-before edge comes of it), a seq_cst
+ *     store goes after it in mo, and a seq_cst store or RMW publishes into S. With only
  *     seq_cst accesses or with seq_cst fences this gives RC11's verdicts;
  *     where seq_cst accesses mix with weaker ones on the same thread it is
  *     stronger than RC11 (rl__weak_mixed reports it; model.h says so).
@@ -266,14 +267,15 @@ static bool must_see(const struct msg *m, const struct rl__vc *C)
 	return false;
 }
 
-/* The index of the mo-latest store @C must see. */
-static uint32_t view_of(const struct loc *l, const struct rl__vc *C)
+/* The index of the mo-latest store @C (or, if non-NULL, @S) must see. */
+static uint32_t view_of2(const struct loc *l, const struct rl__vc *C, const struct rl__vc *S)
 {
 	for (uint32_t i = l->n; i-- > 1;)
-		if (must_see(&l->mo[i], C))
+		if (must_see(&l->mo[i], C) || (S && must_see(&l->mo[i], S)))
 			return i;
 	return 0;
 }
+
 
 /* Store @i was read by an RMW (the next store is that RMW). */
 static bool taken(const struct loc *l, uint32_t i)
@@ -407,20 +409,15 @@ static void write_msg(struct loc *l, uint32_t at, struct rl__det_thr *t, rl_prob
 		rl__det_tick(t);
 }
 
-static void sc_before(struct rl__det_thr *t, unsigned mo)
-{
-	if (mo == memory_order_seq_cst)
-		rl__vc_join(&t->C, &W.S);
-}
-
 /* The view a read by @t starts from. Fairness: if the thread yielded since
  * it last read @l and the store it then read is still its view, it reads a
  * newer one if there is any, so a spin loop cannot re-read one stale value
  * forever. (The runs where it re-reads it once more differ only by a loop
  * turn that did nothing.) */
-static uint32_t read_view(struct loc *l, const struct rl__det_thr *t)
+static uint32_t read_view(struct loc *l, const struct rl__det_thr *t, unsigned mo)
 {
-	uint32_t lo = view_of(l, &t->C);
+	/* seq_cst: every seq_cst store before it in S is in its view. */
+	uint32_t lo = view_of2(l, &t->C, mo == memory_order_seq_cst ? &W.S : NULL);
 	uint32_t y = rl__vc_get(&W.yields, t->tid);
 	if (y && rl__vc_get(&l->yld, t->tid) != y) {
 		rl__vc_set(&l->yld, t->tid, y);
@@ -430,11 +427,11 @@ static uint32_t read_view(struct loc *l, const struct rl__det_thr *t)
 	return lo;
 }
 
-static uint32_t load_choice(struct loc *l, struct rl__det_thr *t)
+static uint32_t load_choice(struct loc *l, struct rl__det_thr *t, unsigned mo)
 {
 	uint32_t cand[MAX_CHOICES];
 	bool more;
-	uint32_t n = collect(l, read_view(l, t), READ_ANY, 0, cand, &more);
+	uint32_t n = collect(l, read_view(l, t, mo), READ_ANY, 0, cand, &more);
 	return choose(cand, n, more);
 }
 
@@ -442,9 +439,8 @@ uint64_t rl__weak_load(struct rl__det_thr *t, rl_probe_ev *ev, const void *a, un
 {
 	ev->flags |= RL_PROBE_F_WEAK;
 	note_order(t, mo);
-	sc_before(t, mo);
 	struct loc *l = loc_get(a, width, ev->kind);
-	uint32_t i = load_choice(l, t);
+	uint32_t i = load_choice(l, t, mo);
 	const struct msg *m = read_msg(l, i, t, ev, mo, acquires(mo));
 	if (ev->flags & RL_PROBE_F_STALE)
 		ev->wval = l->n - 1 - i; /* the trace: newer stores not read */
@@ -453,9 +449,10 @@ uint64_t rl__weak_load(struct rl__det_thr *t, rl_probe_ev *ev, const void *a, un
 
 /* Where a store by @t may go: after its view, not between a store and the
  * RMW that read it. Newest first (choice 0 is the end). */
-static uint32_t store_choice(struct loc *l, struct rl__det_thr *t)
+static uint32_t store_choice(struct loc *l, struct rl__det_thr *t, unsigned mo)
 {
-	uint32_t lo = view_of(l, &t->C);
+	/* seq_cst: after every seq_cst store before it in S (mo agrees with S). */
+	uint32_t lo = view_of2(l, &t->C, mo == memory_order_seq_cst ? &W.S : NULL);
 	uint32_t cand[MAX_CHOICES];
 	bool more;
 	uint32_t n = collect(l, lo, WRITE_AT, 0, cand, &more);
@@ -467,7 +464,7 @@ void rl__weak_store(struct rl__det_thr *t, rl_probe_ev *ev, void *a, unsigned wi
 	ev->flags |= RL_PROBE_F_WEAK;
 	note_order(t, mo);
 	struct loc *l = loc_get(a, width, ev->kind);
-	write_msg(l, store_choice(l, t), t, ev, v, mo, NULL, false);
+	write_msg(l, store_choice(l, t, mo), t, ev, v, mo, NULL, false);
 }
 
 uint64_t rl__weak_rmw(struct rl__det_thr *t, rl_probe_ev *ev, void *a, unsigned width, unsigned mo,
@@ -475,11 +472,10 @@ uint64_t rl__weak_rmw(struct rl__det_thr *t, rl_probe_ev *ev, void *a, unsigned 
 {
 	ev->flags |= RL_PROBE_F_WEAK;
 	note_order(t, mo);
-	sc_before(t, mo);
 	struct loc *l = loc_get(a, width, ev->kind);
 	uint32_t cand[MAX_CHOICES];
 	bool more;
-	uint32_t n = collect(l, read_view(l, t), READ_RMW, 0, cand, &more); /* n > 0: the latest is untaken */
+	uint32_t n = collect(l, read_view(l, t, mo), READ_RMW, 0, cand, &more); /* n > 0: the latest is untaken */
 	uint32_t i = choose(cand, n, more);
 	const struct msg *m = read_msg(l, i, t, ev, mo, acquires(mo));
 	uint64_t old = m->val;
@@ -495,7 +491,6 @@ bool rl__weak_cas(struct rl__det_thr *t, rl_probe_ev *ev, void *a, unsigned widt
 {
 	ev->flags |= RL_PROBE_F_WEAK;
 	note_order(t, success);
-	sc_before(t, success == memory_order_seq_cst ? success : failure);
 	struct loc *l = loc_get(a, width, ev->kind);
 	uint64_t want = width == 1 ? (*expected != 0) : *expected;
 	/* Candidates: a store it can succeed on (in view, untaken, the expected
@@ -504,7 +499,7 @@ bool rl__weak_cas(struct rl__det_thr *t, rl_probe_ev *ev, void *a, unsigned widt
 	 * a strong CAS would succeed, which atomicity forbids. */
 	uint32_t cand[MAX_CHOICES];
 	bool more;
-	uint32_t n = collect(l, read_view(l, t), READ_CAS, want, cand, &more);
+	uint32_t n = collect(l, read_view(l, t, success == memory_order_seq_cst ? success : failure), READ_CAS, want, cand, &more);
 	uint32_t i = choose(cand, n, more);
 	bool ok = l->mo[i].val == want && !(weak && rl__model_spurious());
 	if (!ok) {

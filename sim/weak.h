@@ -42,7 +42,8 @@ bool rl__weak_cas(struct rl__det_thr *t, rl_probe_ev *ev, void *a, unsigned widt
 		  uint64_t desired, bool weak, unsigned success, unsigned failure);
 /* The seq_cst part of a fence (before the detector's acquire/release part). */
 void rl__weak_fence(struct rl__det_thr *t, unsigned mo);
-/* rl_yield(): the thread's next load of each location reads the latest store. */
+/* rl_yield(): the thread's next read of a location whose view is still the
+ * store it last read there reads a newer one, if any (weak.c: fairness). */
 void rl__weak_yield(struct rl__det_thr *t);
 /* Memory [lo, hi) was freed: its locations start afresh if reused. */
 void rl__weak_forget(uintptr_t lo, uintptr_t hi);

@@ -22,8 +22,9 @@
  * apart from acq_rel ones: a seq_cst load sees every seq_cst store before it
  * in that order, and seq_cst fences order as RC11 says. A thread that mixes
  * seq_cst accesses with weaker ones gets seq_cst modelled stronger than RC11
- * there (rl_model_result.sc_mixed says so). The first load of a location
- * after rl_yield() reads its latest store, so a spin loop ends. Tracked plain
+ * there (rl_model_result.sc_mixed says so). After rl_yield(), a thread
+ * re-reading a location reads a store newer than the one it last read there
+ * if there is one, so a spin loop ends. Tracked plain
  * memory reads what is in memory: in a race-free body that is the latest
  * store, and a race is reported. RL_MEMORY_SC (or RACELAB_MEMORY=sc) makes
  * every load read the latest store of the interleaving (sequential
