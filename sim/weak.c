@@ -554,7 +554,7 @@ void rl__weak_explain(FILE *f)
 			snprintf(what, sizeof(what), "%" PRIu64 " (thread '%s' stored it at %s)", s->val,
 				 rl_probe_thread_name(s->writer), at);
 		}
-		fprintf(f, "  step %" PRIu64 ": thread '%s''s load of %s at %s read %s although thread '%s' "
+		fprintf(f, "  step %" PRIu64 ": thread '%s' loaded %s at %s and read %s, although thread '%s' had "
 			   "stored %" PRIu64 " at step %" PRIu64 " (%s): nothing orders that store before the load%s\n",
 			s->step, rl_probe_thread_name(s->reader), s->kind ? s->kind : "an atomic", rs, what,
 			rl_probe_thread_name(s->newest_writer), s->newest_val, s->newest_step, ns,
