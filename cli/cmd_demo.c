@@ -55,6 +55,10 @@ static const struct chapter chapters[] = {
 	 "TSan and the owner checks see only the interleaving the OS happened to run. racelab's own\n"
 	 "scheduler runs one thread at a time and picks who goes next at every shared access; its\n"
 	 "happens-before detector reports a race whichever value was read. Same seed, same run."},
+	{"sb-litmus", "Weak memory: what C11 lets a load read",
+	 "racelab's scheduler runs one interleaving at a time, each sequentially consistent. C11\n"
+	 "promises less: a load may read an older store than the latest. rl_model()'s RC11 model\n"
+	 "explores which store each load reads, so store buffering and Peterson's lock show it."},
 	{"rc-cycle", "Leaks: Rc cycles and Weak",
 	 "\"you want each value to have a common owner and remove value from memory only when all\n"
 	 "owners go out of scope\" — and if the owners own each other, that never happens."},

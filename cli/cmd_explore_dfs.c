@@ -41,7 +41,8 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 	struct rl_workload_params q = *p;
 	/* The sizes first, so that the replay line can name them. */
 	r.threads = q.threads ? q.threads : (w->uses & RL_WP_THREADS ? RL_WL_DFS_THREADS : w->threads);
-	r.iters = q.iters ? q.iters : (w->uses & RL_WP_ITERS ? RL_WL_DFS_ITERS : w->iters);
+	r.iters = q.iters ? q.iters
+			  : ((w->uses & RL_WP_ITERS) && !(w->flags & RL_WF_WEAK) ? RL_WL_DFS_ITERS : w->iters);
 	replay_command(cmd, sizeof cmd, w, &q, &r);
 	/* The workload's own rules first, so that a refusal is the only output. */
 	struct rl_workload_params chk = q;
@@ -61,8 +62,9 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 		printf("racelab explore %s: every schedule (DFS with partial-order reduction), ", w->name);
 		if (w->uses & RL_WP_THREADS)
 			printf("%llu threads, ", (unsigned long long)r.threads);
-		printf("%llu %s, with the happens-before detector%s\n", (unsigned long long)r.iters,
-		       w->iters_unit ? w->iters_unit : "iterations", replay ? " (a replay)" : "");
+		printf("%llu %s, with the happens-before detector and the RC11 memory model%s\n",
+		       (unsigned long long)r.iters, w->iters_unit ? w->iters_unit : "iterations",
+		       replay ? " (a replay)" : "");
 		fflush(stdout);
 	}
 	rl_cli_catch_sigint();
@@ -75,9 +77,9 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 	if (json) {
 		printf("{\"workload\":");
 		rl_cli_json_string(stdout, w->name);
-		printf(",\"strategy\":\"dfs\",\"threads\":%llu,\"iters\":%llu,\"schedules\":%" PRIu64
+		printf(",\"strategy\":\"dfs\",\"memory\":\"%s\",\"threads\":%llu,\"iters\":%llu,\"schedules\":%" PRIu64
 		       ",\"redundant\":%" PRIu64 ",\"max_depth\":%" PRIu64 ",\"complete\":%s,\"found\":%s",
-		       (unsigned long long)r.threads, (unsigned long long)r.iters, m.schedules, m.redundant,
+		       m.memory == RL_MEMORY_SC ? "sc" : "rc11", (unsigned long long)r.threads, (unsigned long long)r.iters, m.schedules, m.redundant,
 		       m.max_depth, m.complete ? "true" : "false", found ? "true" : "false");
 		printf(",\"failure\":");
 		if (found) {

@@ -93,7 +93,7 @@ struct loc {
 /* One stale read, for the failure report. */
 #define EXPLAIN_MAX 8
 struct stale {
-	uint16_t reader, writer, newest_writer;
+	uint16_t reader, writer, newest_writer; /* newest_*: the first store after the one read */
 	bool init, relaxed;
 	uint64_t val, newest_val, step, newest_step;
 	const char *kind, *site, *newest_site, *rsite;
@@ -342,7 +342,7 @@ static void note_stale(const struct loc *l, uint32_t got, const struct rl__det_t
 	W.stale_reads++;
 	if (W.nex == EXPLAIN_MAX)
 		return;
-	const struct msg *m = &l->mo[got], *nw = &l->mo[l->n - 1];
+	const struct msg *m = &l->mo[got], *nw = &l->mo[got + 1]; /* the first store it missed */
 	W.ex[W.nex++] = (struct stale){
 		.reader = (uint16_t)t->tid, .writer = m->tid, .newest_writer = nw->tid,
 		.init = m->flags & M_INIT, .relaxed = mo == memory_order_relaxed,

@@ -92,7 +92,7 @@ int rl_workload_explore_dfs(const struct rl_workload *w, const struct rl_workloa
 	if (!q.threads)
 		q.threads = w->uses & RL_WP_THREADS ? RL_WL_DFS_THREADS : w->threads;
 	if (!q.iters)
-		q.iters = w->uses & RL_WP_ITERS ? RL_WL_DFS_ITERS : w->iters;
+		q.iters = (w->uses & RL_WP_ITERS) && !(w->flags & RL_WF_WEAK) ? RL_WL_DFS_ITERS : w->iters;
 	if (q.check == RL_CHECK_ABORT) {
 		snprintf(r->error_text, sizeof r->error_text,
 			 "--check abort ends the process at the first report: a model exploration takes report or off");

@@ -326,6 +326,74 @@ static const struct rl_workload catalog[] = {
 		.iters_unit = "rounds",
 		.run = rl__wl_deadlock_ordered,
 	},
+	{
+		.name = "sb-litmus",
+		.concept = "weak memory: a store and a later load of another location reorder",
+		.summary = "store buffering: each thread stores one flag (release), then loads the other's (acquire)",
+		.invariant = "in every round at least one thread sees the other's store",
+		.lesson = "Release and acquire order a store before later stores and a load before later\n"
+			  "accesses, not a store before a later load: both loads may read 0, as on x86's store\n"
+			  "buffers. C11 allows it; rl_model()'s RC11 model finds it; seq_cst forbids it.",
+		.twin = "sb-litmus-fixed",
+		.expected = RL_VERDICT_RACE,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_WEAK,
+		.threads = 2,
+		.iters = 2,
+		.iters_unit = "rounds",
+		.run = rl__wl_sb_litmus,
+	},
+	{
+		.name = "sb-litmus-fixed",
+		.concept = "seq_cst: one total order of all seq_cst operations",
+		.summary = "the same rounds with seq_cst stores and loads",
+		.invariant = "in every round at least one thread sees the other's store",
+		.lesson = "seq_cst stores and loads sit in one total order: whichever store comes first in it\n"
+			  "is seen by the other thread's load. Every RC11 execution was explored: none reads\n"
+			  "0 twice.",
+		.twin = "sb-litmus",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_WEAK,
+		.threads = 2,
+		.iters = 2,
+		.iters_unit = "rounds",
+		.run = rl__wl_sb_litmus_fixed,
+	},
+	{
+		.name = "peterson",
+		.concept = "weak memory: Peterson's lock needs seq_cst, not release/acquire",
+		.summary = "Peterson's two-thread lock with release stores and acquire loads around a plain counter",
+		.invariant = "every critical section's increment is counted",
+		.lesson = "Each thread raises its flag, then reads the other's: with release/acquire both reads\n"
+			  "may miss the other's store (store buffering), both threads enter, and their plain\n"
+			  "counter races. With seq_cst (peterson-fixed) the lock is correct.",
+		.twin = "peterson-fixed",
+		.expected = RL_VERDICT_RACE,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_WEAK,
+		.threads = 2,
+		.iters = 1,
+		.iters_unit = "rounds",
+		.run = rl__wl_peterson,
+	},
+	{
+		.name = "peterson-fixed",
+		.concept = "seq_cst makes Peterson's lock correct",
+		.summary = "Peterson's lock with seq_cst flags and turn",
+		.invariant = "every critical section's increment is counted",
+		.lesson = "With seq_cst stores and loads a thread that enters has seen the other's flag or\n"
+			  "its turn: at most one thread is in the critical section in every execution C11\n"
+			  "allows, which rl_model() explored completely.",
+		.twin = "peterson",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_WEAK,
+		.threads = 2,
+		.iters = 1,
+		.iters_unit = "rounds",
+		.run = rl__wl_peterson_fixed,
+	},
 };
 
 size_t rl_workloads(const struct rl_workload **out)

@@ -48,6 +48,7 @@
 #include <racelab/probe.h>
 #include <racelab/status.h>
 #include <racelab/thread.h>
+#include <racelab/model.h>
 #include <racelab/workload.h>
 
 #include "wl.h"
@@ -752,9 +753,39 @@ int rl_workload_explore(const struct rl_workload *w, const struct rl_workload_pa
 	return RL_OK;
 }
 
+/* An RL_WF_WEAK workload's default run: every RC11 execution under
+ * rl_model()'s DFS (its bug shows nowhere else); the verdict is the model's. */
+static int run_weak(const struct rl_workload *w, const struct rl_workload_params *p, struct rl_workload_result *r)
+{
+	rl_model_config cfg = {.quiet = true};
+	rl_model_result m;
+	int rc = rl_workload_explore_dfs(w, p, &cfg, r, &m);
+	if (rc != RL_OK)
+		return rc;
+	switch (m.failure) {
+	case RL_MODEL_PASSED: r->verdict = m.stopped ? r->verdict : RL_VERDICT_CLEAN; break;
+	case RL_MODEL_DEADLOCK: r->verdict = RL_VERDICT_DEADLOCK; break;
+	case RL_MODEL_ASSERT: break; /* the workload's own verdict: its invariant broke */
+	default: r->verdict = RL_VERDICT_RACE; break;
+	}
+	r->interrupted = m.stopped;
+	r->sim.on = false; /* the model ran it, not a seeded schedule: the notes say what it found */
+	r->seconds = m.seconds;
+	if (m.failure != RL_MODEL_PASSED)
+		rl__wl_note(r, "rl_model() (RC11 memory model) found it in schedule %llu: %s", (unsigned long long)m.schedules,
+			    m.message);
+	else
+		rl__wl_note(r, "rl_model() explored %llu schedules under the RC11 memory model%s, %llu loads reading a "
+			    "stale store: no violation", (unsigned long long)m.schedules, m.complete ? ", complete" : "",
+			    (unsigned long long)m.stale_reads);
+	return RL_OK;
+}
+
 int rl_workload_run(const struct rl_workload *w, const struct rl_workload_params *p,
 		    struct rl_workload_result *r)
 {
+	if ((w->flags & RL_WF_WEAK) && p->schedule == RL_PROBE_SCHEDULE_DEFAULT && !p->detect)
+		return run_weak(w, p, r);
 	memset(r, 0, sizeof *r);
 	r->live_at_free = UINT64_MAX;
 	r->verdict = RL_VERDICT_CLEAN;

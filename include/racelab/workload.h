@@ -98,6 +98,8 @@ enum {
 	                           * RL_WL_SIM_SEED) with the detector on */
 	RL_WF_SCHEDULED_ONLY = 1u << 4, /* would hang under the OS schedule (a deadlock):
 	                                 * --schedule os is refused */
+	RL_WF_WEAK = 1u << 5,     /* its bug shows only under weak memory (C11's RC11): `racelab run`
+	                           * explores it under rl_model()'s DFS, as `explore --strategy dfs` */
 };
 
 /* Who interleaves the threads of a run (--schedule): probe.h's rl_probe_schedule.

@@ -136,6 +136,27 @@ run "$bin" explore arc-mutex --strategy dfs --threads 3 --schedules 5
 has "no violation in 5 schedules, but not complete"
 grep -q '^complete' "$out" && fail "a cut exploration said complete"
 echo "ok: a DFS cut by --schedules is not complete"
+# Weak memory (RC11 under rl_model()): the release/acquire versions fail with the stale read
+# explained, the seq_cst twins are complete; `run` explores them as explore --strategy dfs does.
+for w in sb-litmus peterson; do
+  run "$bin" run $w
+  [[ $rc == 3 ]] || { cat "$out" "$err"; fail "run $w: exit $rc, expected 3"; }
+  has "weak-memory reads (RC11"
+  has "nothing orders that store before the load"
+  grep -Eq "\(stale: [0-9]+ newer stores? not read\)" "$out" || { cat "$out"; fail "$w: the trace marks no stale read"; }
+  grep -q "running every schedule under rl_model()'s RC11 model" "$err" || { cat "$err"; fail "$w: no note"; }
+  run "$bin" run $w --expect race
+  [[ $rc == 0 ]] || { cat "$out"; fail "run $w --expect race: exit $rc"; }
+  run "$bin" explore $w-fixed --strategy dfs --json
+  [[ $rc == 0 ]] || { cat "$out" "$err"; fail "explore $w-fixed: exit $rc"; }
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["complete"] and not d["found"] and d["memory"] == "rc11"' "$out" ||
+    { cat "$out"; fail "$w-fixed: not complete under RC11"; }
+  echo "ok: $w fails under RC11 with its stale read explained; $w-fixed is complete"
+done
+run "$bin" run sb-litmus --schedule random --seed 1
+[[ $rc == 0 ]] || { cat "$out"; fail "sb-litmus under the SC scheduler: exit $rc"; }
+has "lost 0"
+echo "ok: sequential consistency (racelab's scheduler) cannot show store buffering"
 run "$bin" run arc-clone --detect hb --schedule random --seed 2 --trace
 [[ $rc == 0 ]] || { cat "$out"; fail "arc-clone: exit $rc"; }
 has "races      none"
