@@ -37,6 +37,8 @@ extern const struct rl_bench rl_bench_sched_point_pct;
 /* bench_model.c */
 extern const struct rl_bench rl_bench_model_native_90;
 extern const struct rl_bench rl_bench_model_dfs_90;
+extern const struct rl_bench rl_bench_model_iriw_sc;
+extern const struct rl_bench rl_bench_model_iriw_rc11;
 extern const struct rl_bench rl_bench_atomic_fetch_add_raw;
 extern const struct rl_bench rl_bench_model_atomic_fetch_add;
 

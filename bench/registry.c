@@ -54,6 +54,8 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_sched_point_pct,
 	&rl_bench_model_native_90,
 	&rl_bench_model_dfs_90,
+	&rl_bench_model_iriw_sc,
+	&rl_bench_model_iriw_rc11,
 	&rl_bench_atomic_fetch_add_raw,
 	&rl_bench_model_atomic_fetch_add,
 	&rl_bench_detect_read,

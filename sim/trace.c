@@ -148,7 +148,7 @@ static void fmt_val(char *buf, size_t n, uint16_t flags, uint64_t v)
 
 int rl_probe_trace_format(const rl_probe_trace_rec *r, char *buf, size_t n)
 {
-	char act[48], obj[96], val[64], a[24], b[24];
+	char act[48], obj[96], val[128], a[24], b[24];
 	unsigned op = r->op, real = op == RL_PROBE_BLOCKED ? r->order : op;
 	bool failed = r->flags & RL_PROBE_F_FAILED;
 
