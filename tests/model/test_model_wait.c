@@ -13,11 +13,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+static void flag_reap(void);
+
 static rl_model_result run(rl_model_fn *body)
 {
 	rl_model_config c = { .quiet = true };
 	rl_model_result r;
 	assert_int_equal(rl_model(body, NULL, &c, &r), RL_OK);
+	flag_reap();
 	print_message("  %llu schedules, %.2f s\n", (unsigned long long)r.schedules, r.seconds);
 	return r;
 }
@@ -53,9 +56,18 @@ static struct flag {
 
 static int *flag_of(rl_mutex_guard *g) { return rl_mutex_guard_get(g); }
 
+/* A schedule that failed (a deadlock, an assertion) was killed before its
+ * flag_drop(): its Arc is dropped here, once the model is done with it. */
+static void flag_reap(void)
+{
+	if (F.m)
+		rl_arc_drop(F.m);
+	memset(&F, 0, sizeof(F));
+}
+
 static void flag_new(void)
 {
-	memset(&F, 0, sizeof(F));
+	flag_reap();
 	F.m = rl_arc_mutex_new(sizeof(int), NULL);
 	rl_condvar_init(&F.cv);
 }
@@ -64,6 +76,7 @@ static void flag_drop(void)
 {
 	rl_condvar_destroy(&F.cv);
 	rl_arc_drop(F.m);
+	F.m = NULL;
 }
 
 static void *set_and_notify(void *p)
