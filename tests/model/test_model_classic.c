@@ -14,6 +14,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "two_threads.h"
+
 #include "lost_update.h"
 
 static rl_model_result check(rl_model_fn *body, void *arg)
@@ -24,31 +26,12 @@ static rl_model_result check(rl_model_fn *body, void *arg)
 	return r;
 }
 
-static void expect_complete(const rl_model_result *r)
-{
-	if (r->failure != RL_MODEL_PASSED)
-		fprintf(stderr, "unexpected failure: %s\n", r->message);
-	assert_int_equal(r->failure, RL_MODEL_PASSED);
-	assert_true(r->complete);
-	assert_true(r->schedules >= 1);
-}
-
 static void expect_failure(const rl_model_result *r, rl_model_failure f)
 {
 	assert_int_equal(r->failure, f);
 	assert_false(r->complete);
 	assert_true(r->replay[0] != 0);
 	assert_true(r->message[0] != 0);
-}
-
-static void spawn2(rl_thread_fn *a, rl_thread_fn *b, void *arg)
-{
-	rl_thread *t[2];
-	if (rl_thread_spawn(&t[0], a, arg, &(rl_thread_opts){ .name = "t1" }) != RL_OK ||
-	    rl_thread_spawn(&t[1], b, arg, &(rl_thread_opts){ .name = "t2" }) != RL_OK)
-		abort();
-	rl_thread_join(t[0], NULL);
-	rl_thread_join(t[1], NULL);
 }
 
 /* ---- message passing: data, then a flag ---- */

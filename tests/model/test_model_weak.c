@@ -17,30 +17,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "two_threads.h"
+
 static rl_model_result check_in(rl_model_fn *body, void *arg, rl_model_memory mem, FILE *report)
 {
 	rl_model_config c = { .quiet = report == NULL, .report_file = report, .memory = mem };
 	rl_model_result r;
 	assert_int_equal(rl_model(body, arg, &c, &r), RL_OK);
 	return r;
-}
-
-static void expect_complete(const rl_model_result *r)
-{
-	if (r->failure != RL_MODEL_PASSED)
-		fprintf(stderr, "unexpected failure: %s\n", r->message);
-	assert_int_equal(r->failure, RL_MODEL_PASSED);
-	assert_true(r->complete);
-}
-
-static void spawn2(rl_thread_fn *a, rl_thread_fn *b, void *arg)
-{
-	rl_thread *t[2];
-	if (rl_thread_spawn(&t[0], a, arg, &(rl_thread_opts){ .name = "t1" }) != RL_OK ||
-	    rl_thread_spawn(&t[1], b, arg, &(rl_thread_opts){ .name = "t2" }) != RL_OK)
-		abort();
-	rl_thread_join(t[0], NULL);
-	rl_thread_join(t[1], NULL);
 }
 
 /* ---- store buffering: one of the two must see the other's store ---- */
