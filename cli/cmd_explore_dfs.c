@@ -78,8 +78,9 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 		printf("{\"workload\":");
 		rl_cli_json_string(stdout, w->name);
 		printf(",\"strategy\":\"dfs\",\"memory\":\"%s\",\"threads\":%llu,\"iters\":%llu,\"schedules\":%" PRIu64
-		       ",\"redundant\":%" PRIu64 ",\"max_depth\":%" PRIu64 ",\"complete\":%s,\"found\":%s",
-		       m.memory == RL_MEMORY_SC ? "sc" : "rc11", (unsigned long long)r.threads, (unsigned long long)r.iters, m.schedules, m.redundant,
+		       ",\"executions\":%" PRIu64 ",\"redundant\":%" PRIu64 ",\"max_depth\":%" PRIu64 ",\"complete\":%s,\"found\":%s",
+		       m.memory == RL_MEMORY_SC ? "sc" : "rc11", (unsigned long long)r.threads, (unsigned long long)r.iters,
+		       m.schedules, m.executions, m.redundant,
 		       m.max_depth, m.complete ? "true" : "false", found ? "true" : "false");
 		printf(",\"failure\":");
 		if (found) {
@@ -104,8 +105,9 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 		printf("interrupted after %" PRIu64 " schedules: no violation so far (not complete)\n", m.schedules);
 	} else if (m.complete) {
 		printf("complete: no violation in %" PRIu64 " schedule%s (every class of equivalent interleavings; "
-		       "%" PRIu64 " redundant runs cut by sleep sets; at most %" PRIu64 " scheduling points; %.2f s)\n",
-		       m.schedules, m.schedules == 1 ? "" : "s", m.redundant, m.max_depth, m.seconds);
+		       "%" PRIu64 " distinct executions of the atomics; %" PRIu64 " redundant runs cut by sleep sets; "
+		       "at most %" PRIu64 " scheduling points; %.2f s)\n",
+		       m.schedules, m.schedules == 1 ? "" : "s", m.executions, m.redundant, m.max_depth, m.seconds);
 	} else if (replay) {
 		printf("the replayed schedule showed no violation\n");
 	} else {

@@ -83,6 +83,9 @@ static struct {
 	bool failed, too_many;
 	bool hist_cut, sc_mixed;  /* the whole exploration (weak.c) */
 	uint64_t stale_reads;
+	uint64_t exec_this;       /* this schedule's execution (weak.c's hash) */
+	uint64_t *execs;          /* the distinct ones: open addressing, 0 = empty */
+	size_t nexec, capexec;
 	struct ranges live, freed;
 	struct dev *devs;
 	size_t ndev, capdev;
@@ -703,6 +706,7 @@ static int run_one(struct body_ctx *ctx, uint64_t seed)
 			check_leaks();
 	}
 	M.stale_reads += rl__weak_stale_reads();
+	M.exec_this = rl__weak_execution();
 	M.sc_mixed |= rl__weak_mixed();
 	atomic_store_explicit(&M.running, false, memory_order_relaxed);
 	if (rl_probe_detach() != RL_OK)
@@ -713,6 +717,37 @@ out:
 	rl__panic_hook = NULL;
 	rl__thread_pool_enabled = 0;
 	return rc;
+}
+
+/* Count @h among the distinct executions. */
+static void exec_add(uint64_t h)
+{
+	h |= 1; /* never 0, the empty slot */
+	if (2 * (M.nexec + 1) > M.capexec) {
+		size_t ncap = M.capexec ? 2 * M.capexec : 256;
+		uint64_t *t = calloc(ncap, sizeof(*t));
+		if (!t)
+			FATAL("out of memory in the model checker");
+		for (size_t i = 0; i < M.capexec; i++)
+			if (M.execs[i])
+				for (size_t j = M.execs[i] & (ncap - 1);; j = (j + 1) & (ncap - 1))
+					if (!t[j]) {
+						t[j] = M.execs[i];
+						break;
+					}
+		free(M.execs);
+		M.execs = t;
+		M.capexec = ncap;
+	}
+	for (size_t j = h & (M.capexec - 1);; j = (j + 1) & (M.capexec - 1)) {
+		if (M.execs[j] == h)
+			return;
+		if (!M.execs[j]) {
+			M.execs[j] = h;
+			M.nexec++;
+			return;
+		}
+	}
 }
 
 static void report(FILE *f, uint64_t schedule, const char *token)
@@ -791,6 +826,8 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 		bool counted = !(M.dpor && rl__dpor_redundant(M.dpor)) || M.failed;
 		out->schedules += counted;
 		out->redundant += !counted;
+		if (counted)
+			exec_add(M.exec_this);
 		if (M.steps > out->max_depth)
 			out->max_depth = M.steps;
 		if (M.failed) {
@@ -830,6 +867,10 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 	out->stale_reads = M.stale_reads;
 	out->history_cut = M.hist_cut;
 	out->sc_mixed = M.sc_mixed;
+	out->executions = M.nexec;
+	free(M.execs);
+	M.execs = NULL;
+	M.nexec = M.capexec = 0;
 	rl__weak_free();
 	out->seconds = now() - t0;
 	rl__dpor_free(M.dpor);

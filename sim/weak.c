@@ -71,6 +71,7 @@ struct msg {
 	uint64_t val;
 	uint32_t epoch;      /* the writer's clock entry when it stored */
 	uint16_t tid;        /* the writer */
+	uint32_t po;         /* its place among the writer's modelled atomics (execution identity) */
 	uint16_t flags;
 	const char *site;    /* where it was stored (or NULL: pc) */
 	const void *pc;
@@ -112,7 +113,25 @@ static struct {
 	uint64_t stale_reads;
 	struct stale ex[EXPLAIN_MAX];
 	unsigned nex;
+	struct rl__vc po;     /* per thread: modelled atomics so far (each op's identity) */
+	uint64_t rf;          /* the reads-from relation so far, hashed order-independently */
 } W;
+
+/* splitmix64's finaliser: the execution hash's mixer. */
+static uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+/* The next op of thread @tid: its identity within the schedule. */
+static uint32_t next_po(unsigned tid)
+{
+	uint32_t n = rl__vc_get(&W.po, tid) + 1;
+	rl__vc_set(&W.po, tid, n);
+	return n;
+}
 
 static void msg_free(struct msg *m)
 {
@@ -142,6 +161,8 @@ static void forget_all(void)
 	rl__vc_clear(&W.yields);
 	rl__vc_clear(&W.sc_by);
 	rl__vc_clear(&W.weak_by);
+	rl__vc_clear(&W.po);
+	W.rf = 0;
 	W.mixed = false;
 	W.stale_reads = 0;
 	W.nex = 0;
@@ -165,10 +186,26 @@ void rl__weak_free(void)
 	rl__vc_free(&W.yields);
 	rl__vc_free(&W.sc_by);
 	rl__vc_free(&W.weak_by);
+	rl__vc_free(&W.po);
 	W.on = false;
 }
 
 uint64_t rl__weak_stale_reads(void) { return W.stale_reads; }
+
+uint64_t rl__weak_execution(void)
+{
+	/* Each location's modification order as a sequence of store identities;
+	 * locations summed (their addresses may differ between schedules). */
+	uint64_t mo = 0;
+	for (size_t i = 0; i < W.nl; i++) {
+		const struct loc *l = &W.locs[i];
+		uint64_t h = 0x9E3779B97F4A7C15u;
+		for (uint32_t k = 1; k < l->n; k++)
+			h = mix(h ^ ((uint64_t)l->mo[k].tid << 32 | l->mo[k].po));
+		mo += mix(h + l->n);
+	}
+	return mix(W.rf ^ mix(mo));
+}
 bool rl__weak_mixed(void) { return W.mixed; }
 
 /* A thread whose seq_cst accesses sit beside weaker ones: modelled stronger than RC11. */
@@ -357,6 +394,11 @@ static const struct msg *read_msg(struct loc *l, uint32_t i, struct rl__det_thr 
 				  bool acq)
 {
 	struct msg *m = &l->mo[i];
+	/* The reads-from edge (this read's identity -> the store's); summed, so
+	 * the interleaving that produced it does not matter. */
+	uint64_t reader = (uint64_t)t->tid << 32 | next_po(t->tid);
+	uint64_t writer = m->flags & M_INIT ? UINT64_MAX : (uint64_t)m->tid << 32 | m->po;
+	W.rf += mix(mix(reader) ^ writer);
 	if (!rl__vc_get(&m->seen, t->tid))
 		rl__vc_set(&m->seen, t->tid, rl__vc_get(&t->C, t->tid));
 	/* Acquire: pairs with the release clock the store's writer put in m->rel. */
@@ -381,6 +423,7 @@ static void write_msg(struct loc *l, uint32_t at, struct rl__det_thr *t, rl_prob
 	struct msg *m = msg_insert(l, at);
 	m->val = l->width == 1 ? (v != 0) : v;
 	m->tid = (uint16_t)t->tid;
+	m->po = next_po(t->tid);
 	m->epoch = rl__vc_get(&t->C, t->tid);
 	m->flags = rmw ? M_RMW : 0;
 	m->site = ev->site;

@@ -53,6 +53,10 @@ void rl__weak_explain(FILE *f);
 /* A thread of this schedule mixed seq_cst accesses with weaker ones: its
  * seq_cst accesses were modelled stronger than RC11 asks (weak.c). */
 bool rl__weak_mixed(void);
+/* The schedule's execution of the modelled atomics — which store each read
+ * read, each location's modification order — as a hash: two schedules with
+ * the same value ran the same RC11 execution (up to hash collisions). */
+uint64_t rl__weak_execution(void);
 /* Loads of this schedule that read a store older than the latest. */
 uint64_t rl__weak_stale_reads(void);
 

@@ -469,6 +469,11 @@ typedef struct rl_model_config {
  *             latest, over every schedule run.
  * @history_cut: RC11: a load had more than 255 stores to choose from and only
  *             the newest 255 were explored (the result is not complete).
+ * @executions: distinct executions of the modelled atomics among the
+ *             schedules (which store each read read, each location's
+ *             modification order; GenMC's measure for atomics-only bodies),
+ *             told apart by a 64-bit hash. Schedules that differ only in the
+ *             order of independent steps, locks or plain memory count once.
  * @sc_mixed:  RC11: a thread mixed seq_cst accesses with weaker ones; its
  *             seq_cst accesses were modelled stronger than RC11 (see the
  *             memory model above), so "complete" covers that stronger model.
@@ -488,6 +493,7 @@ typedef struct rl_model_result {
 	uint64_t stale_reads;
 	bool history_cut;
 	bool sc_mixed;
+	uint64_t executions;
 } rl_model_result;
 
 typedef void rl_model_fn(void *arg);

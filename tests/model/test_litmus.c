@@ -128,9 +128,11 @@ static void litmus(const char *name, const struct ord *o, rl_thread_fn **fns, ui
 		nsc += sc[i];
 		nrc += rc[i];
 	}
-	printf("  %-6s %-34s SC %3llu schedules %2u outcomes | RC11 %4llu schedules %2u outcomes, %llu stale reads\n",
-	       name, o->name, (unsigned long long)a.schedules, nsc, (unsigned long long)b.schedules, nrc,
-	       (unsigned long long)b.stale_reads);
+	printf("  %-6s %-34s SC %3llu schedules %2u outcomes | RC11 %4llu schedules %3llu executions %2u outcomes\n",
+	       name, o->name, (unsigned long long)a.schedules, nsc, (unsigned long long)b.schedules,
+	       (unsigned long long)b.executions, nrc);
+	/* Each outcome comes from at least one execution, each execution from a schedule. */
+	assert_true(b.executions >= nrc && b.executions <= b.schedules);
 	for (unsigned w = 0; w < nweak; w++) {
 		if (sc[weak[w]])
 			fail_msg("%s (%s): SC produced the weak outcome %03o", name, o->name, weak[w]);
