@@ -56,6 +56,19 @@ static inline long rl__futex_wait_until(_Atomic uint32_t *word, uint32_t expecte
 }
 
 /* Wake at most one thread sleeping on @word. */
+/* CLOCK_MONOTONIC now plus @ns (< 1 s): a futex_wait_until deadline. */
+static inline struct timespec rl__deadline_in(long ns)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_nsec += ns;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 static inline void rl__futex_wake_one(_Atomic uint32_t *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, 1);

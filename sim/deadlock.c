@@ -272,13 +272,7 @@ int rl__probe_det_wait(struct pthr *t, rl_probe_ev *ev)
 		/* Relaxed: the primitive re-reads its state with its own orders. */
 		if (atomic_load_explicit(w, memory_order_relaxed) != expected)
 			break;
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += SLICE_NS;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = rl__deadline_in(SLICE_NS);
 		rl__futex_wait_until(w, expected, &ts);
 		if (atomic_load_explicit(w, memory_order_relaxed) != expected)
 			break;

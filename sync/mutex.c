@@ -59,6 +59,7 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "core/arch.h"
 #include "mutex_backends.h"
 
 #if defined(RL_MUTEX_BACKEND_FUTEX) == defined(RL_MUTEX_BACKEND_PTHREAD)
@@ -379,13 +380,7 @@ static void lock_blocked(struct mx *x, const rl_probe_ev *ev)
 		}
 		if (rc == RL_EDEADLK)
 			rl_panic("deadlock: rl_mutex_lock can never return (see the deadlock report)");
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		ts.tv_nsec += SLICE_NS;
-		if (ts.tv_nsec >= 1000000000L) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000L;
-		}
+		struct timespec ts = rl__deadline_in(SLICE_NS);
 		if (raw_lock_until(x, &ts))
 			return;
 	}
