@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fiber.h"
+
 /* The cache line racelab pads hot words to (x86-64 and most ARMv8 parts). */
 #define RL_CACHE_LINE 64
 
@@ -40,9 +42,15 @@ static inline void rl_cpu_relax(void)
 #endif
 }
 
-/* Sleep while *@word == @expected (or until a wake-up or a signal). */
+/* Sleep while *@word == @expected (or until a wake-up or a signal). On the
+ * OS thread that hosts the model's fibers (fiber.h) the sleeper may be a
+ * fiber whose waker is another fiber: let the others run instead. */
 static inline void rl__futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
+	if (__builtin_expect(rl__fiber_here, 0)) {
+		rl__fiber_futex_wait(word, expected, NULL);
+		return;
+	}
 	syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, NULL, NULL,
 		FUTEX_BITSET_MATCH_ANY);
 }
@@ -51,6 +59,9 @@ static inline void rl__futex_wait(_Atomic uint32_t *word, uint32_t expected)
  * Return: -1 with errno ETIMEDOUT when the deadline passed, else 0 or -1. */
 static inline long rl__futex_wait_until(_Atomic uint32_t *word, uint32_t expected, const struct timespec *deadline)
 {
+	if (__builtin_expect(rl__fiber_here, 0)) {
+		return rl__fiber_futex_wait(word, expected, deadline);
+	}
 	return syscall(SYS_futex, word, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, NULL,
 		       FUTEX_BITSET_MATCH_ANY);
 }

@@ -2,9 +2,10 @@
  * overflow reports, rl_panic, and stack usage.
  *
  * Invariants:
- * - Every rl thread runs thread_main(), which publishes the thread's identity
- *   in thread-local state (ts) and installs a per-thread sigaltstack before the
- *   user function runs. The fault handler reads only ts, the interrupted
+ * - Every rl thread runs run_thread() (from thread_main(), a pooled worker or
+ *   a fiber of rl_model()'s thread, see "fibers" below), which publishes the
+ *   thread's identity in thread-local state (ts) on an OS thread that has a
+ *   sigaltstack before the user function runs. The fault handler reads only ts, the interrupted
  *   context and async-signal-safe calls.
  * - rl_panic() runs the thread's cleanup handlers, innermost first, then
  *   longjmps back to thread_main(); nothing below the jump is resumed.
@@ -44,6 +45,7 @@
 
 #include "arch.h"
 #include "core_internal.h"
+#include "fiber.h"
 #include "sim_hooks.h"
 
 #define NAME_MAX_LEN 63
@@ -53,7 +55,8 @@ struct worker;
 struct rl_thread {
 	pthread_t pt;
 	struct worker *w;      /* the pooled OS thread running it, or NULL */
-	_Atomic uint32_t done; /* pooled: 1 once it ended (its join waits for it) */
+	struct rl__fiber *fib; /* the fiber running it, or NULL (its stack outlives it: parked) */
+	_Atomic uint32_t done; /* pooled or fiber: 1 once it ended (its join waits for it) */
 	rl_thread_fn *fn;
 	void *arg;
 	void *ret;
@@ -75,6 +78,23 @@ struct tstate {
 static __thread struct tstate ts __attribute__((tls_model("initial-exec")));
 /* Cleanup stack and panic flag: thread.h inlines push/pop over them. */
 __thread struct rl__unwind rl__unwind_tls __attribute__((tls_model("initial-exec")));
+
+/* The per-rl-thread state above, the ids of hooks.h and errno follow an rl
+ * thread that runs as a fiber (fiber.h) across its switches. */
+static void *ts_addr(void) { return &ts; }
+static void *unwind_addr(void) { return &rl__unwind_tls; }
+static void *tid_addr(void) { return &rl__tid_tls; }
+static void *owner_key_addr(void) { return &rl__owner_key_tls; }
+static void *errno_addr(void) { return &errno; }
+
+__attribute__((constructor)) static void register_fiber_tls(void)
+{
+	rl__fiber_tls(ts_addr, sizeof(ts));
+	rl__fiber_tls(unwind_addr, sizeof(rl__unwind_tls));
+	rl__fiber_tls(tid_addr, sizeof(rl__tid_tls));
+	rl__fiber_tls(owner_key_addr, sizeof(rl__owner_key_tls));
+	rl__fiber_tls(errno_addr, sizeof(errno));
+}
 
 static size_t page_size(void)
 {
@@ -373,11 +393,14 @@ static void run_thread(rl_thread *t)
 	ts.self = t;
 	ts.stack_size = t->stack_size;
 	/* The kernel's comm name holds 15 bytes; naming oneself is a prctl(), naming
-	 * another thread would be a write to /proc. Best effort. */
-	char comm[16];
-	memcpy(comm, t->name, sizeof comm - 1);
-	comm[sizeof comm - 1] = '\0';
-	pthread_setname_np(pthread_self(), comm);
+	 * another thread would be a write to /proc. Best effort. A fiber shares
+	 * its host's OS thread, whose name stays the host's. */
+	if (!t->fib) {
+		char comm[16];
+		memcpy(comm, t->name, sizeof comm - 1);
+		comm[sizeof comm - 1] = '\0';
+		pthread_setname_np(pthread_self(), comm);
+	}
 
 	/* Probes: the spawn -> start edge; the scheduler holds the child here
 	 * until it is first picked. */
@@ -427,7 +450,9 @@ static void *thread_main(void *p)
  * end instead of pthread_join(): a schedule costs no thread creation. Each
  * rl thread still gets its own id, name, stack size, unwind point and
  * signal stack; only the OS thread (its kernel id and its stack mapping) is
- * reused. Workers park forever once made.
+ * reused. Workers park forever once made. Where fibers are built (fiber.h)
+ * rl_model() runs its threads as fibers instead, and the pool serves only
+ * the other architectures and the sanitizer builds.
  */
 uint32_t rl__thread_pool_enabled;
 
@@ -500,6 +525,59 @@ static int pool_start(rl_thread *t, const pthread_attr_t *attr)
 	return 0;
 }
 
+/* ---- fibers (model schedules where fiber.h has them) ----------------------
+ *
+ * Between rl__thread_pool_begin() and _end() on the thread that runs
+ * rl_model(), a probed spawn while the pool is enabled makes the rl thread a
+ * fiber of that OS thread instead of a pooled worker: the scheduler switches
+ * to it when it is picked (sim/sched.c), it keeps its own id, name, stack
+ * size, unwind point and cleanup stack (the switched thread-locals), and its
+ * stack has its own guard page; the host's sigaltstack serves its faults.
+ * Outside rl_model() and where fibers are not built, nothing changes.
+ */
+static void *host_alt; /* the sigaltstack rl__thread_pool_begin() gave the host */
+
+bool rl__thread_pool_begin(void)
+{
+	if (!rl__fiber_begin())
+		return false;
+	stack_t old;
+	if (sigaltstack(NULL, &old) == 0 && (old.ss_flags & SS_DISABLE))
+		host_alt = altstack_on();
+	return true;
+}
+
+void rl__thread_pool_end(void)
+{
+	if (!rl__fiber_here)
+		return;
+	if (host_alt) {
+		stack_t off = {.ss_flags = SS_DISABLE};
+		sigaltstack(&off, NULL);
+		altstack_put(host_alt);
+		host_alt = NULL;
+	}
+	rl__fiber_end();
+}
+
+struct rl__fiber *rl__thread_fiber(const void *handle)
+{
+	const rl_thread *t = handle;
+	if (!t->fib)
+		RL_FATAL("thread '%s' is not a fiber of the model's host thread", t->name);
+	return t->fib;
+}
+
+static void fiber_thread_main(void *p)
+{
+	rl_thread *t = p;
+	run_thread(t);
+	/* Relaxed: the joiner runs on this same OS thread, after the switch
+	 * away below; @t may be freed as soon as that happens. */
+	atomic_store_explicit(&t->done, 1, memory_order_relaxed);
+	rl__fiber_exit();
+}
+
 static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_opts *opts,
 		 bool is_main, size_t default_size)
 {
@@ -546,9 +624,22 @@ static int spawn(rl_thread **out, rl_thread_fn *fn, void *arg, const rl_thread_o
 	 * number it deterministically and the detector starts it from our clock. */
 	rl_probe_ev pev = { .op = RL_PROBE_SPAWN, .addr = t, .kind = t->name, .name = "rl_thread_spawn" };
 	t->probed = RL_UNLIKELY(rl__probe_active != 0);
+	/* A fiber exists before the SPAWN event: a scheduler that already
+	 * released its threads queues it there (sim/sched.c). */
+	bool fiber = t->probed && rl__thread_pool_enabled && rl__fiber_here;
+	if (fiber) {
+		if (!(t->fib = rl__fiber_new(size, fiber_thread_main, t))) {
+			pthread_attr_destroy(&attr);
+			free(t);
+			return RL_ENOMEM;
+		}
+		t->pt = pthread_self();
+	}
 	if (t->probed)
 		rl__sim_hooks.probe(&pev);
-	if (rl__thread_pool_enabled && !is_main)
+	if (fiber)
+		err = 0; /* it runs when the scheduler first picks it */
+	else if (rl__thread_pool_enabled && !is_main)
 		err = pool_start(t, &attr);
 	else
 		err = pthread_create(&t->pt, &attr, thread_main, t);
@@ -580,7 +671,13 @@ int rl_thread_join(rl_thread *t, void **ret)
 	if (t->probed && RL_UNLIKELY(rl__probe_active != 0))
 		rl__sim_hooks.enter(&pev);
 	int err = 0;
-	if (t->w) {
+	if (t->fib) {
+		/* Under the scheduler the JOIN above returned once @t ended; a
+		 * released one (deadlock) lets the others run until it has. */
+		while (atomic_load_explicit(&t->done, memory_order_relaxed) == 0)
+			if (!rl__fiber_yield())
+				RL_FATAL("thread '%s' cannot be joined: no model thread can run", t->name);
+	} else if (t->w) {
 		/* Acquire: pairs with the release in worker_main(). */
 		while (atomic_load_explicit(&t->done, memory_order_acquire) == 0)
 			rl__futex_wait(&t->done, 0);
@@ -641,12 +738,17 @@ int rl_thread_stack_usage(const rl_thread *t, size_t *reserved, size_t *touched)
 	pthread_attr_t attr;
 	void *addr;
 	size_t size;
-	if (pthread_getattr_np(t ? t->pt : pthread_self(), &attr) != 0)
-		return RL_EINVAL;
-	int err = pthread_attr_getstack(&attr, &addr, &size);
-	pthread_attr_destroy(&attr);
-	if (err != 0)
-		return RL_EINVAL;
+	const struct rl__fiber *fib = t ? t->fib : ts.self ? ts.self->fib : NULL;
+	if (fib) {
+		rl__fiber_stack(fib, &addr, &size);
+	} else {
+		if (pthread_getattr_np(t ? t->pt : pthread_self(), &attr) != 0)
+			return RL_EINVAL;
+		int err = pthread_attr_getstack(&attr, &addr, &size);
+		pthread_attr_destroy(&attr);
+		if (err != 0)
+			return RL_EINVAL;
+	}
 	size_t ps = page_size();
 	uintptr_t lo = (uintptr_t)addr / ps * ps;
 	uintptr_t hi = round_up((uintptr_t)addr + size, ps);

@@ -38,6 +38,7 @@
 #include <racelab/thread.h>
 #include <racelab/timeline.h>
 
+#include "core/fiber.h"
 #include "dpor.h"
 #include "model_internal.h"
 #include "results.h"
@@ -354,6 +355,9 @@ static __thread struct {
 	unsigned id;
 	bool last;
 } spurious;
+/* ... and by the rl thread's context where they are fibers (core/fiber.h). */
+static void *spurious_addr(void) { return &spurious; }
+__attribute__((constructor)) static void register_fiber_tls(void) { rl__fiber_tls(spurious_addr, sizeof(spurious)); }
 
 bool rl__model_spurious(void)
 {
@@ -816,6 +820,9 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 		       : M.cfg.strategy == RL_MODEL_DFS ? UINT64_MAX : 1000;
 	struct body_ctx ctx = { body, arg };
 	bool complete = false;
+	/* The schedules' threads: fibers of this OS thread where they are built,
+	 * else the OS-thread pool (core/thread.c). */
+	rl__thread_pool_begin();
 	for (uint64_t i = 0; rc == RL_OK; i++) {
 		uint64_t seed = M.seed + (M.cfg.strategy == RL_MODEL_DFS ? 0 : i);
 		free(M.report);
@@ -862,6 +869,7 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 			break;
 		}
 	}
+	rl__thread_pool_end();
 	out->complete = complete && out->failure == RL_MODEL_PASSED && !M.hist_cut;
 	out->memory = M.cfg.memory;
 	out->stale_reads = M.stale_reads;

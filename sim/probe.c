@@ -61,6 +61,7 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "core/fiber.h"
 #include "detect.h"
 #include "dlock.h"
 #include "results.h"
@@ -87,6 +88,12 @@ _Alignas(64) _Atomic uint64_t rl__probe_session;
 _Alignas(RL_CACHE_LINE) struct rl__dlock rl__sim_lock;
 struct probe_session rl__sess;
 RL__THREAD_LOCAL struct probe_tls rl__ptls;
+
+/* The thread's session record follows an rl thread that runs as a fiber
+ * (core/fiber.h). rl__probe_hot_tls does not: a model session traces, so
+ * the lock-free paths it serves are off there (session.c). */
+static void *ptls_addr(void) { return &rl__ptls; }
+__attribute__((constructor)) static void register_fiber_tls(void) { rl__fiber_tls(ptls_addr, sizeof(rl__ptls)); }
 _Alignas(64) _Atomic uint8_t rl__probe_relflag[1u << RL__PROBE_RELFLAG_BITS];
 
 void (*rl__probe_observer)(unsigned tid, const rl_probe_ev *ev);

@@ -9,6 +9,12 @@
  * baton. Once released (deadlock, step limit) the scheduler state is frozen and
  * threads run freely.
  *
+ * Under rl_model() where fibers are built (core/fiber.h), every thread of the
+ * session is a context of one OS thread: the hand-off is a context switch
+ * (the `go` words are unused, nothing runs in parallel to order against),
+ * and "running freely" once released means taking turns whenever a thread
+ * blocks (a futex wait or a join yields) or ends.
+ *
  * Determinism: between two scheduling points a thread runs alone, so the
  * sequence of points, the set of enabled threads at each, and the PRNG draws
  * are a function of the seed (for a workload whose only nondeterminism is the
@@ -44,6 +50,7 @@
  * out only when no thread can run: time passes when nothing else happens.
  */
 #include "core/arch.h"
+#include "core/fiber.h"
 #include "dlock.h"
 #include "results.h"
 #include "scheduler.h"
@@ -109,10 +116,22 @@ static uint64_t rng_below(struct rl__sched *s, uint64_t n)
 
 /* ---- baton ---- */
 
+/* The fiber running the thread spawned as @handle (NULL: T0, the root). */
+static struct rl__fiber *fiber_of(const void *handle)
+{
+	return handle ? rl__thread_fiber(handle) : NULL;
+}
+
 /* Hand the baton to @t. Release: pairs with the acquire in take(), so
- * everything the giver did, scheduler state included, is visible to @t. */
+ * everything the giver did, scheduler state included, is visible to @t.
+ * Fibers (only release_all() gives without taking): @t is queued to run
+ * once the giver blocks or ends. */
 static void give(struct rl__sched_thr *t)
 {
+	if (rl__fiber_here) {
+		rl__fiber_ready(fiber_of(t->handle));
+		return;
+	}
 	if (atomic_exchange_explicit(&t->go, 1, memory_order_release) == 2)
 		rl__futex_wake_one(&t->go);
 }
@@ -136,6 +155,17 @@ got:
 	/* Only the holder resets its own word; nobody gives it the baton again
 	 * before it has handed it on. */
 	atomic_store_explicit(&t->go, 0, memory_order_relaxed);
+}
+
+/* @cur hands the baton to @next and waits until it comes back. */
+static void hand_over(struct rl__sched_thr *cur, struct rl__sched_thr *next)
+{
+	if (rl__fiber_here) {
+		rl__fiber_switch(fiber_of(next->handle));
+		return;
+	}
+	give(next);
+	take(cur);
 }
 
 /* ---- the model ---- */
@@ -426,6 +456,8 @@ int rl__sched_add(struct rl__sched *s, struct rl__sched_thr *t)
 		/* Nobody serialises any more: let it start at once. */
 		atomic_store_explicit(&t->go, 1, memory_order_relaxed);
 		t->state = RL__SCHED_RUNNING;
+		if (rl__fiber_here)
+			rl__fiber_ready(fiber_of(t->handle));
 		return RL_OK;
 	}
 	int rc = grow_threads(s);
@@ -478,8 +510,7 @@ static int pick(struct rl__sched *s, struct rl__sched_thr *cur)
 	if (next != cur) {
 		s->cur = next;
 		s->switches++;
-		give(next);
-		take(cur);
+		hand_over(cur, next);
 		if (released(s)) {
 			bool was = cur->blocked;
 			cur->blocked = false;
@@ -551,7 +582,8 @@ void rl__sched_start(struct rl__sched *s, struct rl__sched_thr *t)
 {
 	if (released(s))
 		return;
-	take(t);
+	if (!rl__fiber_here) /* a fiber runs only once switched to: it was picked */
+		take(t);
 	if (!released(s))
 		t->state = RL__SCHED_RUNNING;
 }
@@ -651,7 +683,10 @@ void rl__sched_exit(struct rl__sched *s, struct rl__sched_thr *cur)
 	}
 	s->cur = next;
 	s->switches++;
-	give(next);
+	if (rl__fiber_here)
+		rl__fiber_handoff(fiber_of(next->handle)); /* it runs when this fiber ends */
+	else
+		give(next);
 }
 
 bool rl__sched_released(struct rl__sched *s) { return released(s); }

@@ -28,6 +28,8 @@
 #include <racelab/hooks.h>
 #include <racelab/thread.h>
 
+#include "core/fiber.h"
+
 /* ---- configuration and counters ----------------------------------------- */
 
 /* Relaxed everywhere below: these are settings and statistics, they publish
@@ -161,6 +163,17 @@ static void names_get(uint32_t tid, char *buf, size_t len)
 
 static __thread uint32_t adopted_tid;  /* id whose name this thread recorded */
 static __thread uint32_t next_serial;
+
+/* Both follow an rl thread that runs as a fiber (core/fiber.h); the seen
+ * set below stays the OS thread's (its destructor frees it at OS-thread
+ * exit), as it does for the pooled OS threads that run model threads. */
+static void *adopted_addr(void) { return &adopted_tid; }
+static void *serial_addr(void) { return &next_serial; }
+__attribute__((constructor)) static void register_fiber_tls(void)
+{
+	rl__fiber_tls(adopted_addr, sizeof(adopted_tid));
+	rl__fiber_tls(serial_addr, sizeof(next_serial));
+}
 
 uint32_t rl__check_adopt(uint32_t *serial)
 {

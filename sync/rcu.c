@@ -53,6 +53,8 @@
 #include <racelab/status.h>
 #include <racelab/thread.h>
 
+#include "core/fiber.h"
+
 #ifdef RL_TSAN
 #include <sanitizer/tsan_interface.h>
 /* Any address will do: the sync object of edge (2). */
@@ -101,6 +103,13 @@ static void probe_domain(rl_probe_op op, const char *name, const void *pc)
 
 static __thread bool registered;
 static __thread unsigned pin_depth;
+
+/* pin_depth is the rl thread's and follows it where it runs as a fiber
+ * (core/fiber.h); the registration is the OS thread's: liburcu's reader
+ * state is per OS thread, shared by the fibers, whose read-side sections the
+ * scheduler never lets a grace period overlap (RL_PROBE_RCU_SYNC). */
+static void *pin_depth_addr(void) { return &pin_depth; }
+__attribute__((constructor)) static void register_fiber_tls(void) { rl__fiber_tls(pin_depth_addr, sizeof(pin_depth)); }
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
 

@@ -20,7 +20,9 @@
 
 /* ---- the counting allocator --------------------------------------------- */
 
-/* Per thread, so counting needs no atomics and races with nothing. */
+/* Per thread, so counting needs no atomics and races with nothing. Per OS
+ * thread: the model's threads that run as fibers of one (core/fiber.h)
+ * count together, as the pooled OS threads count their rl threads. */
 static _Thread_local struct rl_alloc_stats stats;
 
 static void *count_malloc(size_t bytes)

@@ -82,8 +82,9 @@ RL__NORETURN void rl__fatal(const char *file, int line, const char *fmt, ...)
 extern void (*rl__panic_hook)(const char *file, int line, const char *msg);
 RL__NORETURN void rl__thread_unwind(const char *msg);
 int rl__thread_can_unwind(void);
-/* While set, spawned rl threads run on pooled OS threads (core/thread.c);
- * set and cleared by rl_model() while no rl thread runs. */
+/* While set, spawned rl threads run on pooled OS threads (core/thread.c),
+ * or as fibers of the OS thread that runs rl_model() (core/fiber.h); set and
+ * cleared by rl_model() while no rl thread runs. */
 extern uint32_t rl__thread_pool_enabled;
 
 #ifdef __cplusplus
