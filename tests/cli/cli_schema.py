@@ -2,7 +2,7 @@
 """cli_schema.py RACELAB — the command line as one tool.
 
   * JSON: every command's --json output parses; run and explore print one
-    object, list, demo, layout and stack print JSON lines, each with a "type";
+    object, list, demo, layout, stack and bench print JSON lines, each with a "type";
     the same key names everywhere (workload, expected_verdict).
   * --trace: the same seed gives the same reports with and without --trace
     (the README's replay promise: arc-cell --schedule random --seed 42
@@ -88,6 +88,28 @@ stack = json_lines(["stack", "--json"], {"stack_thread"})
 check(len(stack) == 4, "stack --json: two default and two custom threads")
 live = json_lines(["stack", "--json", "--live", "3", "--stack", "256K"], {"stack_live"})
 check(live and live[0]["stack_bytes"] == 256 << 10, "stack --live --stack 256K: the stacks are 256 KiB")
+
+bench = json_lines(["bench", "--json", "arc-clone-drop", "arc-clone-drop-no-probe", "counter-relaxed",
+                    "--threads", "1,2", "--samples", "2", "--time-per-sample", "1", "--warmup", "0"],
+                   {"context", "result", "skip", "ratio", "target", "warning", "note"})
+check(bench and bench[0]["type"] == "context" and bench[0].get("threads") == [1, 2], "bench --json: context first")
+results = [b for b in bench if b["type"] == "result"]
+check({(b["benchmark"], b["threads"]) for b in results} ==
+      {("arc-clone-drop", 1), ("arc-clone-drop-no-probe", 1), ("counter-relaxed", 1), ("counter-relaxed", 2)},
+      "bench --json: one result a benchmark and thread count")
+for b in results:
+    for key in ("median_ns", "min_ns", "max_ns", "mad_ns", "samples", "iters", "stable"):
+        check(key in b, f"bench --json result {b.get('benchmark')}: no {key}")
+ratios = {b["label"]: b for b in bench if b["type"] == "ratio"}
+probe = ratios.get("Arc clone+drop / without the probe test", {})
+check(probe.get("target") == 1.05 and isinstance(probe.get("met"), bool), "bench --json: the ratio with its target")
+check("contended/uncontended counter-relaxed" in ratios, "bench --json: the contended ratio")
+rc, out, err = run("bench", "--json", "-")
+check(rc == 2 and out == "" and err.count("\n") == 1, "bench --json -: refused in one line")
+rc, out, err = run("bench", "--json-out", "-")
+check(rc == 2 and out == "" and err.count("\n") == 1, "bench --json-out -: refused in one line")
+rc, out, _ = run("bench", "--json", "--list")
+check(rc == 0 and all(json.loads(l)["type"] == "benchmark" for l in out.splitlines()), "bench --json --list")
 
 r = json_object(["run", "arc-cell", "--json"])
 check(r.get("type") == "run" and r.get("workload") == "arc-cell", "run --json: type run, workload")
