@@ -25,7 +25,8 @@
 void rl__wl_measure(struct rl_workload_result *r, const char *key, const char *label,
 		    double value, const char *unit);
 void rl__wl_note(struct rl_workload_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rl__wl_message(struct rl_workload_result *r, const char *msg);
+/* Keep @msg (and @data as its report, when not NULL) among r's messages. */
+void rl__wl_message(struct rl_workload_result *r, const char *msg, const struct rl_wl_report *data);
 /* Set the invariant triple; held is expected == observed. */
 void rl__wl_counts(struct rl_workload_result *r, const char *unit, int64_t expected, int64_t observed);
 /* Record why the workload could not run. Return: @err. */
