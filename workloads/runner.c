@@ -705,7 +705,6 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 			if (!strncmp(msg, "thread '", 8)) { /* Rust's line names the thread */
 				size_t len = strcspn(msg + 8, "'");
 				snprintf(data.threads[0], sizeof data.threads[0], "%.*s", (int)len, msg + 8);
-				snprintf(data.sites[0], sizeof data.sites[0], "?");
 				data.nsides = 1;
 			}
 			rl__wl_message(r, msg, &data);

@@ -69,7 +69,7 @@ void rl_wl_report_from_probe(struct rl_wl_report *out, const rl_probe_report *re
 		copy_text(out->threads[i], sizeof out->threads[i], side[i]->thread);
 		copy_text(out->ops[i], sizeof out->ops[i], side[i]->op);
 		copy_text(out->access[i], sizeof out->access[i], rep->kind != RL_REPORT_RACE ? "" : side[i]->write ? "write" : "read");
-		copy_text(out->sites[i], sizeof out->sites[i], side[i]->known && side[i]->site_text[0] ? side[i]->site_text : "?");
+		copy_text(out->sites[i], sizeof out->sites[i], side[i]->known && strcmp(side[i]->site_text, "?") ? side[i]->site_text : "");
 		out->nsides = i + 1;
 	}
 	copy_text(out->missing_edge, sizeof out->missing_edge, rep->edge);
@@ -87,13 +87,10 @@ void rl_wl_report_from_check(struct rl_wl_report *out, const struct rl_check_rep
 	copy_text(out->ops[0], sizeof out->ops[0], rep->op);
 	if (rep->file)
 		snprintf(out->sites[0], sizeof out->sites[0], "%s:%d", rep->file, rep->line);
-	else
-		copy_text(out->sites[0], sizeof out->sites[0], "?");
 	out->nsides = 1;
 	if (rep->owner && rep->owner[0]) {
 		/* the owner's side: where it made the object is not kept */
 		copy_text(out->threads[1], sizeof out->threads[1], rep->owner);
-		copy_text(out->sites[1], sizeof out->sites[1], "?");
 		out->nsides = 2;
 	}
 	copy_text(out->rule, sizeof out->rule, rep->rule);

@@ -182,9 +182,9 @@ struct rl_wl_report {
 	uint32_t object_id;     /* its #N in the session's traces; 0 = not numbered */
 	unsigned nsides;        /* 0, 1 or 2 sides below */
 	char threads[2][32];    /* thread names */
-	char ops[2][48];        /* the operation of each ("rl_rc_clone"); "" = unknown */
+	char ops[2][48];        /* the operation of each ("rl_rc_clone"); "" = unknown (null in JSON) */
 	char access[2][8];      /* races: "read" or "write" (a free is a write); "" otherwise */
-	char sites[2][96];      /* call sites ("workloads/wl_rc.c:40"); "?" = unknown */
+	char sites[2][96];      /* call sites ("workloads/wl_rc.c:40"); "" = unknown */
 	char missing_edge[640]; /* races: the happens-before edge nothing supplied; "" otherwise */
 	char rule[400];         /* the Rust rule it breaks, in words */
 };
