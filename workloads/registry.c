@@ -327,6 +327,40 @@ static const struct rl_workload catalog[] = {
 		.run = rl__wl_deadlock_ordered,
 	},
 	{
+		.name = "condvar-lost-wakeup",
+		.concept = "a Condvar wait that does not re-check its predicate loses a wakeup",
+		.summary = "a waiter waits once per message, without looking at the mailbox: a notify that came first is lost",
+		.invariant = "the waiter receives every message, in order",
+		.lesson = "A Condvar remembers nothing: a notify with nobody waiting is lost. The notifier\n"
+			  "filled the box and notified before the waiter locked, so its single wait() sleeps\n"
+			  "forever (and a spurious wakeup would take an empty box for a message). Loop on the predicate.",
+		.twin = "condvar-while-loop",
+		.expected = RL_VERDICT_DEADLOCK,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE | RL_WF_SCHEDULED_ONLY,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "messages",
+		.run = rl__wl_condvar_lost_wakeup,
+	},
+	{
+		.name = "condvar-while-loop",
+		.concept = "while (!ready) wait: the predicate re-checked under the lock",
+		.summary = "the same handoff, the waiter looping `while (box == 0) wait(full)`",
+		.invariant = "the waiter receives every message, in order",
+		.lesson = "The loop looks at the box under the lock before every wait and after every return:\n"
+			  "a notify that came first left the box full (no wait), a spurious wakeup finds it\n"
+			  "empty (wait again). Every interleaving, spurious wakeups included, delivers each message.",
+		.twin = "condvar-lost-wakeup",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "messages",
+		.run = rl__wl_condvar_while_loop,
+	},
+	{
 		.name = "sb-litmus",
 		.concept = "weak memory: a store and a later load of another location reorder",
 		.summary = "store buffering: each thread stores one flag (release), then loads the other's (acquire)",
