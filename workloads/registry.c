@@ -354,11 +354,47 @@ static const struct rl_workload catalog[] = {
 		.twin = "condvar-lost-wakeup",
 		.expected = RL_VERDICT_CLEAN,
 		.uses = RL_WP_ITERS | RL_WP_STACK,
-		.flags = RL_WF_SIMULATE,
 		.threads = 2,
-		.iters = 8,
+		.iters = 10000,
+		.sim_iters = 8,
 		.iters_unit = "messages",
 		.run = rl__wl_condvar_while_loop,
+	},
+	{
+		.name = "channel-pipeline",
+		.concept = "mpsc: cloned Senders, FIFO per sender, the end of the stream when every Sender is dropped",
+		.summary = "producers send numbered messages through cloned Senders; the consumer loops until RL_EDISCONNECTED",
+		.invariant = "every message arrives once, in its sender's order, and the loop ends on disconnection",
+		.lesson = "Each producer moves a clone of the Sender into its thread and drops it when done; main\n"
+			  "drops the original. Once the last Sender is gone, recv() returns Err(RecvError)\n"
+			  "(RL_EDISCONNECTED) after the queue is drained: the consumer's loop ends by itself.",
+		.twin = "channel-sender-kept",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 3,
+		.iters = 10000,
+		.sim_iters = 8,
+		.iters_unit = "messages per producer",
+		.run = rl__wl_channel_pipeline,
+		.dfs_iters = 1, /* 2 x 2 messages is ~1e6 classes of interleavings: minutes */
+	},
+	{
+		.name = "channel-sender-kept",
+		.concept = "a Sender kept alive: the receiver's loop never ends",
+		.summary = "the same pipeline, but main holds its original Sender while it joins the consumer",
+		.invariant = "every message arrives once, in its sender's order, and the loop ends on disconnection",
+		.lesson = "Every message arrived, but main still owns a Sender, so the channel is not disconnected:\n"
+			  "the consumer waits in recv() for a message nobody will send, and main waits to join it.\n"
+			  "Rust's program hangs the same way; drop(tx) before the joins (channel-pipeline).",
+		.twin = "channel-pipeline",
+		.expected = RL_VERDICT_DEADLOCK,
+		.uses = ALL,
+		.flags = RL_WF_SIMULATE | RL_WF_SCHEDULED_ONLY,
+		.threads = 3,
+		.iters = 8,
+		.iters_unit = "messages per producer",
+		.run = rl__wl_channel_sender_kept,
+		.dfs_iters = 1, /* 2 x 2 messages is ~1e6 classes of interleavings: minutes */
 	},
 	{
 		.name = "sb-litmus",
