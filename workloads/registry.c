@@ -397,6 +397,58 @@ static const struct rl_workload catalog[] = {
 		.dfs_iters = 1, /* 2 x 2 messages is ~1e6 classes of interleavings: minutes */
 	},
 	{
+		.name = "rwlock-readers",
+		.concept = "read-mostly sharing behind a lock: RwLock's readers share it, a writer excludes them",
+		.summary = "readers take read guards on an Arc<RwLock<Config>> while one writer rewrites it now and then",
+		.invariant = "every read sees a whole version, never an older one than before; the last version is the writer's",
+		.lesson = "Readers hold the lock together and a writer alone: each read guard sees a whole\n"
+			  "version. Unlike RCU (rcu-config), readers write the lock word and wait for a writer;\n"
+			  "a waiting writer keeps new readers out, so it is not starved (bench: read-mutex, read-rcu).",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 10000,
+		.sim_iters = 16,
+		.iters_unit = "reads per reader",
+		.run = rl__wl_rwlock_readers,
+	},
+	{
+		.name = "barrier-phases",
+		.concept = "Barrier: no thread starts a phase before every thread finished the last",
+		.summary = "workers write their slot, wait at a Barrier, read their neighbour's, wait again; phase after phase",
+		.invariant = "every read sees its own phase's value; every generation has exactly one leader",
+		.lesson = "The first wait orders every write of a phase before every read of it, the second\n"
+			  "every read before the next writes. Barrier::wait returns is_leader() for exactly\n"
+			  "one thread of each generation: one thread can do the phase's bookkeeping.",
+		.twin = "barrier-phases-unsynced",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 1000,
+		.sim_iters = 4,
+		.iters_unit = "phases",
+		.run = rl__wl_barrier_phases,
+		.dfs_iters = 1,
+	},
+	{
+		.name = "barrier-phases-unsynced",
+		.concept = "the same phases without the Barrier: a data race",
+		.summary = "workers write their slot and read their neighbour's with nothing between: stale reads",
+		.invariant = "every read sees its own phase's value; every generation has exactly one leader",
+		.lesson = "Nothing orders a worker's write with its neighbour's read: a data race in every\n"
+			  "interleaving (racelab's detector and TSan report it), and a worker that runs ahead or\n"
+			  "behind reads another phase's value. Rust rejects the shared &mut; C compiles it.",
+		.twin = "barrier-phases",
+		.expected = RL_VERDICT_RACE,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 1000,
+		.sim_iters = 4,
+		.iters_unit = "phases",
+		.run = rl__wl_barrier_phases_unsynced,
+		.dfs_iters = 1,
+	},
+	{
 		.name = "sb-litmus",
 		.concept = "weak memory: a store and a later load of another location reorder",
 		.summary = "store buffering: each thread stores one flag (release), then loads the other's (acquire)",

@@ -213,6 +213,7 @@ rl_workload_fn rl__wl_masked_race, rl__wl_masked_race_fixed;
 rl_workload_fn rl__wl_deadlock, rl__wl_deadlock_ordered;
 rl_workload_fn rl__wl_condvar_lost_wakeup, rl__wl_condvar_while_loop;
 rl_workload_fn rl__wl_channel_pipeline, rl__wl_channel_sender_kept;
+rl_workload_fn rl__wl_rwlock_readers, rl__wl_barrier_phases, rl__wl_barrier_phases_unsynced;
 rl_workload_fn rl__wl_sb_litmus, rl__wl_sb_litmus_fixed, rl__wl_peterson, rl__wl_peterson_fixed;
 rl_workload_fn rl__wl_stack_vs_heap, rl__wl_vec_growth, rl__wl_copy_move_clone;
 
