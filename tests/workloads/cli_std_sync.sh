@@ -3,9 +3,9 @@
 # verdict (exit status and --expect), the deadlock reports naming what every
 # thread waits on (the Condvar, the channel), replay lines that reproduce the
 # run, and `explore --strategy dfs` complete on the clean twins.
-# RL_SIM_TSAN=1 (ThreadSanitizer builds): the native runs only; the scheduled
-# and model runs are tests/simulate's and this file's debug/asan business (see
-# the comment at the skip).
+# RL_SIM_TSAN=1 (ThreadSanitizer builds): everything but barrier-phases-unsynced's
+# native run (TSan's report ends it: race_expected) and rwlock-readers under the
+# scheduler (see sched_ok below).
 set -u
 bin=$1
 tsan=${RL_SIM_TSAN:-0}
@@ -56,15 +56,12 @@ for w in condvar-lost-wakeup channel-sender-kept; do
 done
 echo "ok: the deadlocking workloads refuse --schedule os"
 
-# racelab's scheduler (and rl_model()) run one rl thread at a time on top of
-# OS threads that hand a baton over; under TSan their waits and hand-offs are
-# reported inside sim/sched.c itself (the open scheduler defect test_model_wait
-# skips its RwLock case for), not in these workloads: the scheduled runs are
-# checked in the debug and asan builds.
-if [[ $tsan == 1 ]]; then
-  echo "ok: all checks passed (native runs only under TSan)"
-  exit 0
-fi
+# TSan builds: rwlock-readers under racelab's scheduler (and rl_model()) makes
+# TSan report a race inside the scheduler itself (sim/sched.c: rl__sched_point's
+# read of the baton holder against pick()'s write, the open scheduler defect
+# for which test_model_wait skips its RwLock case), not in the workload: those
+# combinations are checked in the debug and asan builds only.
+sched_ok() { [[ $tsan != 1 || $1 != rwlock-readers ]]; }
 
 # The default run of the deadlocking ones is simulated: the deadlock, what each
 # thread waits on, and a replay line that gives the same run.
@@ -94,6 +91,7 @@ deadlock_report channel-sender-kept "thread 'consumer' (T4) waits on mpsc channe
 
 # Scheduled runs of the clean ones: random and PCT, detector on, a few seeds each.
 for w in condvar-while-loop channel-pipeline rwlock-readers barrier-phases; do
+  sched_ok $w || { echo "skip: $w under the scheduler (TSan, see above)"; continue; }
   for s in random pct; do
     for seed in 1 2 3; do
       run "$bin" run $w --schedule $s --seed $seed --detect hb --expect clean
@@ -155,6 +153,7 @@ has "thread 'consumer' (T4) waits on mpsc channel (Receiver<T>) #"
 
 # DFS on the clean twins: complete, spurious wakeups and notify_one's choice included.
 for w in condvar-while-loop channel-pipeline rwlock-readers barrier-phases; do
+  sched_ok $w || { echo "skip: explore $w (TSan, see above)"; continue; }
   run "$bin" explore $w --strategy dfs
   expect_rc 0 "explore $w --strategy dfs"
   grep -Eq '^complete: no violation in [0-9]+ schedules' "$out" || { cat "$out"; fail "$w: not complete"; }
