@@ -9,18 +9,7 @@
 set -u
 bin=$1
 tsan=${RL_SIM_TSAN:-0}
-fail() { echo "FAIL: $*"; exit 1; }
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
-sanitizer_report='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|:[0-9]+:[0-9]+: runtime error:'
-
-# run CMD... : stdout in $out, stderr in $err, exit status in $rc; no sanitizer report.
-run() {
-  "$@" >"$out" 2>"$err"
-  rc=$?
-  if grep -Eq "$sanitizer_report" "$err"; then cat "$err"; fail "sanitizer report: $*"; fi
-}
-has() { grep -qF -- "$1" "$out" || { cat "$out"; fail "missing '$1'"; }; }
+. "$(dirname "$0")/../cli_common.sh"
 expect_rc() { [[ $rc == "$1" ]] || { cat "$out" "$err"; fail "$2: exit $rc, expected $1"; }; }
 
 # Native runs (the OS schedule): the clean workloads are clean (exit 0), the
