@@ -143,6 +143,8 @@ static const struct ratio_def ratio_defs[] = {
 	{"sync_channel(16) send+recv C / Rust", "c:sync-channel-send-recv", "rust:sync-send-recv", ONE_THREAD, 0, 0},
 	{"rendezvous handoff C / Rust", "c:channel-rendezvous", "rust:rendezvous", ONE_THREAD, 0, 0},
 	{"mpsc 2 producers, ns/msg C / Rust", "c:channel-mpsc-2", "rust:mpsc-2", ONE_THREAD, 1.00, 0},
+	{"sync_channel(16) 2 producers C / Rust", "c:sync-channel-mpsc-2", "rust:sync-mpsc-2", ONE_THREAD, 0, 0},
+	{"rendezvous 2 senders C / Rust", "c:channel-rendezvous-2", "rust:rendezvous-2", ONE_THREAD, 0, 0},
 	{"RwLock read+drop C / Rust", "c:rwlock-read-drop", "rust:rwlock-read-drop", ONE_THREAD, 1.10, 0},
 	{"RwLock write+drop C / Rust", "c:rwlock-write-drop", "rust:rwlock-write-drop", ONE_THREAD, 0, 0},
 	{"RwLock read-mostly, 2 threads C / Rust", "c:rwlock-read-mostly-2", "rust:rwlock-read-mostly-2", ONE_THREAD, 0, 0},

@@ -87,9 +87,7 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 	char cmd[512];
 	struct rl_workload_params q = *p;
 	/* The sizes first, so that the replay line can name them. */
-	r.threads = q.threads ? q.threads : (w->uses & RL_WP_THREADS ? RL_WL_DFS_THREADS : w->threads);
-	r.iters = q.iters ? q.iters
-			  : ((w->uses & RL_WP_ITERS) && !(w->flags & RL_WF_WEAK) ? RL_WL_DFS_ITERS : w->iters);
+	rl_workload_dfs_size(w, &q, &r.threads, &r.iters);
 	replay_command(cmd, sizeof cmd, w, &q, &r);
 	/* The workload's own rules first, so that a refusal is the only output. */
 	struct rl_workload_params chk = q;

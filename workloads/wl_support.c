@@ -213,6 +213,34 @@ int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, stru
 }
 
 
+int rl__wl_threads_run(const struct rl__wl_thread *ts, unsigned n, size_t stack, void (*abandon)(void *arg),
+		       void *arg, struct rl_workload_result *r)
+{
+	rl_thread **hs = calloc(n ? n : 1, sizeof *hs);
+	if (!hs)
+		return rl__wl_fail(r, RL_ENOMEM, "out of memory for %u threads", n);
+	unsigned spawned = 0;
+	int err = RL_OK;
+	for (; spawned < n; spawned++) {
+		rl_thread_opts o = {.name = ts[spawned].name, .stack_size = stack};
+		if ((err = rl_thread_spawn(&hs[spawned], ts[spawned].fn, ts[spawned].arg, &o)) != RL_OK)
+			break;
+	}
+	if (err && abandon)
+		abandon(arg);
+	for (unsigned i = 0; i < spawned; i++) {
+		void *ret = NULL;
+		if (rl_thread_join(hs[i], &ret) == RL_EPANICKED) {
+			r->panics++;
+			free(ret);
+		}
+	}
+	free(hs);
+	if (err)
+		rl__wl_fail(r, err, "cannot spawn thread '%s': %s", ts[spawned].name, rl_strerror(err));
+	return err;
+}
+
 /* ---- a team sharing one Arc ---------------------------------------------- */
 
 void rl__wl_arc_team_free(rl_arc **mine, unsigned n, bool workers_ran, uint64_t **counts[], unsigned ncounts)

@@ -273,6 +273,7 @@ struct rl_workload {
 	                          * point); 0: iters */
 	const char *iters_unit;  /* what --iters counts ("frames", "versions"); NULL: "iterations" */
 	rl_workload_fn *run;     /* runs on the runtime "main" thread */
+	uint64_t dfs_iters;      /* iterations of a DFS exploration; 0: RL_WL_DFS_ITERS */
 };
 
 /* The catalog, in tour order. Return: the number of entries. */
@@ -362,6 +363,12 @@ void rl_workload_explore_progress(rl_explore_progress_fn fn, void *arg);
 /* DFS exploration of a catalog workload runs it small unless told otherwise. */
 #define RL_WL_DFS_THREADS 2
 #define RL_WL_DFS_ITERS 2
+
+/* The threads and iterations a DFS exploration of @w runs: @p's, or the
+ * small defaults (RL_WL_DFS_THREADS; the workload's dfs_iters or
+ * RL_WL_DFS_ITERS; a weak-memory workload's own iterations). */
+void rl_workload_dfs_size(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t *threads,
+			  uint64_t *iters);
 
 /**
  * rl_workload_explore_dfs() - run @w under rl_model()'s exhaustive DFS.
