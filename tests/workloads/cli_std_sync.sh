@@ -4,8 +4,7 @@
 # thread waits on (the Condvar, the channel), replay lines that reproduce the
 # run, and `explore --strategy dfs` complete on the clean twins.
 # RL_SIM_TSAN=1 (ThreadSanitizer builds): everything but barrier-phases-unsynced's
-# native run (TSan's report ends it: race_expected) and rwlock-readers under the
-# scheduler (see sched_ok below).
+# native run (TSan's report ends it: race_expected).
 set -u
 bin=$1
 tsan=${RL_SIM_TSAN:-0}
@@ -45,13 +44,6 @@ for w in condvar-lost-wakeup channel-sender-kept; do
 done
 echo "ok: the deadlocking workloads refuse --schedule os"
 
-# TSan builds: rwlock-readers under racelab's scheduler (and rl_model()) makes
-# TSan report a race inside the scheduler itself (sim/sched.c: rl__sched_point's
-# read of the baton holder against pick()'s write, the open scheduler defect
-# for which test_model_wait skips its RwLock case), not in the workload: those
-# combinations are checked in the debug and asan builds only.
-sched_ok() { [[ $tsan != 1 || $1 != rwlock-readers ]]; }
-
 # The default run of the deadlocking ones is simulated: the deadlock, what each
 # thread waits on, and a replay line that gives the same run.
 deadlock_report() { # NAME WAITS...: run, check the report, replay it
@@ -80,7 +72,6 @@ deadlock_report channel-sender-kept "thread 'consumer' (T4) waits on mpsc channe
 
 # Scheduled runs of the clean ones: random and PCT, detector on, a few seeds each.
 for w in condvar-while-loop channel-pipeline rwlock-readers barrier-phases; do
-  sched_ok $w || { echo "skip: $w under the scheduler (TSan, see above)"; continue; }
   for s in random pct; do
     for seed in 1 2 3; do
       run "$bin" run $w --schedule $s --seed $seed --detect hb --expect clean
@@ -142,7 +133,6 @@ has "thread 'consumer' (T4) waits on mpsc channel (Receiver<T>) #"
 
 # DFS on the clean twins: complete, spurious wakeups and notify_one's choice included.
 for w in condvar-while-loop channel-pipeline rwlock-readers barrier-phases; do
-  sched_ok $w || { echo "skip: explore $w (TSan, see above)"; continue; }
   run "$bin" explore $w --strategy dfs
   expect_rc 0 "explore $w --strategy dfs"
   grep -Eq '^complete: no violation in [0-9]+ schedules' "$out" || { cat "$out"; fail "$w: not complete"; }
