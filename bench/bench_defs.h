@@ -61,6 +61,8 @@ extern const struct rl_bench rl_bench_channel_send_recv;
 extern const struct rl_bench rl_bench_sync_channel_send_recv;
 extern const struct rl_bench rl_bench_channel_rendezvous;
 extern const struct rl_bench rl_bench_channel_mpsc2;
+extern const struct rl_bench rl_bench_sync_channel_mpsc2;
+extern const struct rl_bench rl_bench_channel_rendezvous2;
 extern const struct rl_bench rl_bench_rwlock_read_drop;
 extern const struct rl_bench rl_bench_rwlock_write_drop;
 extern const struct rl_bench rl_bench_rwlock_read_mostly;

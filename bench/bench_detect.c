@@ -288,6 +288,10 @@ void rl_bench_print_detect_targets(struct rl_bench_session *s)
 		const struct rl_bench_result *r = rl_bench_session_get(s, ev[i], 1);
 		if (!r || !(r->st.median > 0))
 			continue;
+		if (s->opts->lines) {
+			rl_bench_jl_target(s, ev[i], 1, r->st.median, "ns/event", 15, true);
+			continue;
+		}
 		if (!title)
 			fprintf(s->out, "\nthe happens-before detector's cost: ns per event (one thread), slowdown beside TSan's\n");
 		title = true;
@@ -300,11 +304,15 @@ void rl_bench_print_detect_targets(struct rl_bench_session *s)
 		if (!slowdowns(s, k, &sd, &st, &rounds))
 			continue;
 		q = sd / st;
+		char label[96], a[32], b[32];
+		snprintf(label, sizeof label, "detector / TSan slowdown, %s", slow_wl[k].name);
+		if (s->opts->lines) {
+			rl_bench_jl_target(s, label, SLOW_THREADS, q, "detector slowdown / TSan slowdown", 0.5, true);
+			continue;
+		}
 		if (!title)
 			fprintf(s->out, "\nthe happens-before detector's cost: ns per event (one thread), slowdown beside TSan's\n");
 		title = true;
-		char label[96], a[32], b[32];
-		snprintf(label, sizeof label, "detector / TSan slowdown, %s", slow_wl[k].name);
 		snprintf(a, sizeof a, "%.2fx", sd);
 		snprintf(b, sizeof b, "%.2fx", st);
 		fprintf(s->out, "  %-42s %4u thr  %9s / %-9s native = %5.2f       target <= 0.50: %s\n", label,
@@ -314,6 +322,8 @@ void rl_bench_print_detect_targets(struct rl_bench_session *s)
 
 void rl_bench_print_detect_summary(struct rl_bench_session *s)
 {
+	if (s->opts->lines)
+		return;
 	for (size_t k = 0; k < sizeof slow_wl / sizeof slow_wl[0]; k++) {
 		double sd, st;
 		size_t rounds;

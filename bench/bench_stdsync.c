@@ -164,6 +164,30 @@ const struct rl_bench rl_bench_channel_mpsc2 = {
 	.run = run_mpsc2,
 };
 
+static int run_sync_mpsc2(void *shared, void *local, unsigned idx, uint64_t iters)
+{
+	return run_producers(iters, 16, 2);
+}
+
+static int run_rendezvous2(void *shared, void *local, unsigned idx, uint64_t iters)
+{
+	return run_producers(iters, 0, 2);
+}
+
+const struct rl_bench rl_bench_sync_channel_mpsc2 = {
+	.name = "sync-channel-mpsc-2",
+	.series = "mpsc sync_channel(16) 2 producers",
+	.what = "two sender threads, bounded channel (16), this thread receives (ns per message)",
+	.run = run_sync_mpsc2,
+};
+
+const struct rl_bench rl_bench_channel_rendezvous2 = {
+	.name = "channel-rendezvous-2",
+	.series = "mpsc sync_channel(0) 2 senders",
+	.what = "two sender threads hand messages to this thread through a rendezvous channel",
+	.run = run_rendezvous2,
+};
+
 /* ---- RwLock ------------------------------------------------------------- */
 
 static int rwlock_setup(void **shared, unsigned nthreads)

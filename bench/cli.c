@@ -48,8 +48,11 @@ static const char usage_text[] =
 	"  --warmup MS             warm-up after calibration (default: one sample)\n"
 	"  --pin                   pin timed thread i to allowed CPU i mod n\n"
 	"  --rust                  also run rust-compare (Rust's Rc, Arc, Mutex side by side)\n"
-	"  --json-out FILE         results in Google Benchmark's JSON format (--json FILE:\n"
-	"                          the old name, kept for one release)\n"
+	"  --json                  JSON lines on stdout instead of the table, each with a\n"
+	"                          \"type\": context, result, skip, ratio, target, warning,\n"
+	"                          note (with --list: benchmark)\n"
+	"  --json-out FILE         results in Google Benchmark's JSON format ('-' is refused:\n"
+	"                          stdout takes --json's lines)\n"
 	"  --csv FILE              one CSV row per benchmark and thread count\n"
 	"  --plot FILE.svg         SVG plot of ns/op vs threads\n"
 	"  --list                  list the benchmarks and exit\n"
@@ -58,7 +61,12 @@ static const char usage_text[] =
 	"Output: a table on stdout, ratios, warnings when repeated medians disagree by\n"
 	"more than 10%, and one 'SUMMARY key=value ...' line per measurement. Progress\n"
 	"goes to stderr when it is a terminal. Exit status: 0 ok, 1 a benchmark or an\n"
-	"output file failed, 2 bad usage.\n";
+	"output file failed, 2 bad usage.\n"
+	"\n"
+	"The old --json FILE still works for this release (a note on stderr says so) and\n"
+	"means --json-out FILE: --json=FILE, or --json followed by an argument with a '.'\n"
+	"or '/' in it that is not a benchmark pattern (r.json, ./out). Otherwise --json\n"
+	"takes no value and the next argument is a benchmark name or an option.\n";
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -180,6 +188,16 @@ static bool is_pattern(const char *s)
 	return strpbrk(s, "*?[") != NULL;
 }
 
+/*
+ * --json's old form, --json FILE (now --json-out FILE): the argument after
+ * --json is its file when it has a '.' or a '/' in it and is neither an option
+ * nor a benchmark pattern; benchmark names have neither.
+ */
+static bool old_json_file(const char *next)
+{
+	return next && next[0] != '-' && !is_pattern(next) && strpbrk(next, "./") && !rl_bench_find(next);
+}
+
 /* Positive milliseconds, decimals allowed: "20", "0.5". */
 static int parse_ms(const char *s, double *out)
 {
@@ -226,7 +244,7 @@ static int outfile_open(struct outfile *o, const char *opt, const char *path)
 	if (!*path)
 		return usage_error("%s needs a file name", opt);
 	if (!strcmp(path, "-"))
-		return usage_error("%s needs a file name, not '-' (the table is what goes to stdout)", opt);
+		return usage_error("%s needs a file name, not '-' (for JSON on stdout use --json)", opt);
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 		return usage_error("cannot write %s %s: it is a directory", opt, path);
 	if (stat(path, &st) == 0 && access(path, W_OK) != 0)
@@ -334,10 +352,19 @@ static int default_threads(unsigned ncpus, unsigned **out, size_t *n)
 	return RL_OK;
 }
 
-static void list_benchmarks(void)
+static void list_benchmarks(bool lines)
 {
 	for (size_t i = 0; i < rl_bench_registry_len; i++) {
 		const struct rl_bench *b = rl_bench_registry[i];
+		if (lines) {
+			fputs("{\"type\":\"benchmark\",\"benchmark\":", stdout);
+			rl_bench_json_string(stdout, b->name);
+			fputs(",\"what\":", stdout);
+			rl_bench_json_string(stdout, b->what);
+			printf(",\"per_thread_count\":%s,\"skipped\":%s}\n", b->flags & RL_BENCH_THREADS ? "true" : "false",
+			       RL_BENCH_TSAN && (b->flags & RL_BENCH_RACY) ? "true" : "false");
+			continue;
+		}
 		printf("%-26s %s%s%s\n", b->name, b->what,
 		       b->flags & RL_BENCH_THREADS ? " [per thread count]" : "",
 		       RL_BENCH_TSAN && (b->flags & RL_BENCH_RACY) ? " [skipped: TSan build]" : "");
@@ -484,8 +511,23 @@ int rl_bench_main(int argc, char **argv)
 		memcpy(opt, a, olen);
 		opt[olen] = 0;
 		bool takes = !strcmp(opt, "--threads") || !strcmp(opt, "--time-per-sample") ||
-			     !strcmp(opt, "--samples") || !strcmp(opt, "--warmup") ||
-			     !strcmp(opt, "--json") || !strcmp(opt, "--json-out") || !strcmp(opt, "--csv") || !strcmp(opt, "--plot");
+			     !strcmp(opt, "--samples") || !strcmp(opt, "--warmup") || !strcmp(opt, "--json-out") ||
+			     !strcmp(opt, "--csv") || !strcmp(opt, "--plot");
+		if (!strcmp(opt, "--json")) {
+			const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+			if ((eq && !strcmp(eq + 1, "-")) || (!eq && next && !strcmp(next, "-"))) {
+				rc = usage_error("--json takes no '-': it writes JSON lines to stdout by itself");
+				break;
+			}
+			if (eq || old_json_file(next)) {
+				fputs("racelab bench: note: --json FILE is now --json-out FILE (the old form goes in the "
+				      "next release; --json alone prints JSON lines on stdout)\n", stderr);
+				o.json = eq ? eq + 1 : argv[++i];
+			} else {
+				o.lines = true;
+			}
+			continue;
+		}
 		if (takes) {
 			if (eq)
 				val = eq + 1;
@@ -518,10 +560,6 @@ int rl_bench_main(int argc, char **argv)
 			else
 				o.samples = (size_t)n;
 		} else if (!strcmp(opt, "--json-out")) {
-			o.json = val;
-		} else if (!strcmp(opt, "--json")) {
-			fputs("racelab bench: note: --json FILE is now --json-out FILE (the old name goes in the next "
-			      "release)\n", stderr);
 			o.json = val;
 		} else if (!strcmp(opt, "--csv")) {
 			o.csv = val;
@@ -579,7 +617,7 @@ int rl_bench_main(int argc, char **argv)
 	}
 
 	if (rc == EXIT_OK && o.list) {
-		list_benchmarks();
+		list_benchmarks(o.lines);
 		free(names);
 		free(sel);
 		free(o.threads);

@@ -176,6 +176,7 @@ struct rl_bench_opts {
 	bool list;
 	bool rust;             /* also run rust-compare */
 	const char *json, *csv, *plot;
+	bool lines;            /* --json: JSON lines on stdout instead of the table */
 };
 
 struct rl_bench_result {
@@ -266,6 +267,18 @@ void rl_bench_print_summary(struct rl_bench_session *s);
 int rl_bench_write_json(const struct rl_bench_session *s, FILE *f);
 int rl_bench_write_csv(const struct rl_bench_session *s, FILE *f);
 int rl_bench_write_svg(const struct rl_bench_session *s, FILE *f);
+
+/* --json's JSON lines on s->out: begin(type) opens {"type":...}, the others
+ * add a key (a non-finite number is null, a NULL string is null), end closes
+ * the object and the line. */
+void rl_bench_jl_begin(struct rl_bench_session *s, const char *type);
+void rl_bench_jl_str(struct rl_bench_session *s, const char *key, const char *v);
+void rl_bench_jl_num(struct rl_bench_session *s, const char *key, double v);
+void rl_bench_jl_bool(struct rl_bench_session *s, const char *key, bool v);
+void rl_bench_jl_end(struct rl_bench_session *s);
+/* A target line (type "target"): @label's @value in @unit against @target (@at_most: <=, else >=). */
+void rl_bench_jl_target(struct rl_bench_session *s, const char *label, unsigned threads, double value,
+			const char *unit, double target, bool at_most);
 
 /* Format helpers shared with the tests. */
 void rl_bench_json_string(FILE *f, const char *str);

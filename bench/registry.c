@@ -35,6 +35,8 @@ const struct rl_bench *const rl_bench_registry[] = {
 	&rl_bench_sync_channel_send_recv,
 	&rl_bench_channel_rendezvous,
 	&rl_bench_channel_mpsc2,
+	&rl_bench_sync_channel_mpsc2,
+	&rl_bench_channel_rendezvous2,
 	&rl_bench_rwlock_read_drop,
 	&rl_bench_rwlock_write_drop,
 	&rl_bench_rwlock_read_mostly_2,

@@ -3,6 +3,7 @@
  * CSV for files (plot.c writes the SVG plot).
  */
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,72 @@ const char *rl_bench_fmt_num(double v, char *buf, size_t len)
 	else
 		snprintf(buf, len, "%.3g", v);
 	return buf;
+}
+
+/* ------------------------------------------------------------------------
+ * --json: JSON lines on stdout, one object a line, each with a "type"
+ * (context, result, skip, ratio, target, warning, note), in the order the
+ * table would print them; numbers as in the Google Benchmark file.
+ * ---------------------------------------------------------------------- */
+
+static void json_num(FILE *f, double v);
+
+void rl_bench_jl_begin(struct rl_bench_session *s, const char *type)
+{
+	fprintf(s->out, "{\"type\":\"%s\"", type);
+}
+
+void rl_bench_jl_str(struct rl_bench_session *s, const char *key, const char *v)
+{
+	fprintf(s->out, ",\"%s\":", key);
+	if (v)
+		rl_bench_json_string(s->out, v);
+	else
+		fputs("null", s->out);
+}
+
+void rl_bench_jl_num(struct rl_bench_session *s, const char *key, double v)
+{
+	fprintf(s->out, ",\"%s\":", key);
+	json_num(s->out, v);
+}
+
+void rl_bench_jl_bool(struct rl_bench_session *s, const char *key, bool v)
+{
+	fprintf(s->out, ",\"%s\":%s", key, v ? "true" : "false");
+}
+
+void rl_bench_jl_end(struct rl_bench_session *s)
+{
+	fputs("}\n", s->out);
+	fflush(s->out);
+}
+
+void rl_bench_jl_target(struct rl_bench_session *s, const char *label, unsigned threads, double value,
+			const char *unit, double target, bool at_most)
+{
+	rl_bench_jl_begin(s, "target");
+	rl_bench_jl_str(s, "label", label);
+	rl_bench_jl_num(s, "threads", threads);
+	rl_bench_jl_num(s, "value", value);
+	rl_bench_jl_str(s, "unit", unit);
+	rl_bench_jl_str(s, "compare", at_most ? "<=" : ">=");
+	rl_bench_jl_num(s, "target", target);
+	rl_bench_jl_bool(s, "met", at_most ? value <= target : value >= target);
+	rl_bench_jl_end(s);
+}
+
+/* A warning line: @bench at @threads (NULL, 0: the run), what, and the text the table prints. */
+static void jl_warning(struct rl_bench_session *s, const char *type, const struct rl_bench_result *r,
+		       const char *what, const char *text)
+{
+	rl_bench_jl_begin(s, type);
+	rl_bench_jl_str(s, "benchmark", r ? r->name : NULL);
+	if (r)
+		rl_bench_jl_num(s, "threads", r->threads);
+	rl_bench_jl_str(s, "what", what);
+	rl_bench_jl_str(s, "text", text);
+	rl_bench_jl_end(s);
 }
 
 /* ------------------------------------------------------------------------
@@ -76,6 +143,8 @@ static const struct ratio_def ratio_defs[] = {
 	{"sync_channel(16) send+recv C / Rust", "c:sync-channel-send-recv", "rust:sync-send-recv", ONE_THREAD, 0, 0},
 	{"rendezvous handoff C / Rust", "c:channel-rendezvous", "rust:rendezvous", ONE_THREAD, 0, 0},
 	{"mpsc 2 producers, ns/msg C / Rust", "c:channel-mpsc-2", "rust:mpsc-2", ONE_THREAD, 1.00, 0},
+	{"sync_channel(16) 2 producers C / Rust", "c:sync-channel-mpsc-2", "rust:sync-mpsc-2", ONE_THREAD, 0, 0},
+	{"rendezvous 2 senders C / Rust", "c:channel-rendezvous-2", "rust:rendezvous-2", ONE_THREAD, 0, 0},
 	{"RwLock read+drop C / Rust", "c:rwlock-read-drop", "rust:rwlock-read-drop", ONE_THREAD, 1.10, 0},
 	{"RwLock write+drop C / Rust", "c:rwlock-write-drop", "rust:rwlock-write-drop", ONE_THREAD, 0, 0},
 	{"RwLock read-mostly, 2 threads C / Rust", "c:rwlock-read-mostly-2", "rust:rwlock-read-mostly-2", ONE_THREAD, 0, 0},
@@ -113,6 +182,29 @@ static void print_ratio_line(struct rl_bench_session *s, const char *label, unsi
 {
 	char a[32], b[32];
 	double ratio = n->st.median / m->st.median;
+	if (s->opts->lines) {
+		rl_bench_jl_begin(s, "ratio");
+		rl_bench_jl_str(s, "label", label);
+		rl_bench_jl_str(s, "numerator", n->name);
+		rl_bench_jl_str(s, "denominator", m->name);
+		rl_bench_jl_num(s, "threads", threads);
+		rl_bench_jl_num(s, "denominator_threads", m->threads);
+		rl_bench_jl_num(s, "numerator_ns", n->st.median);
+		rl_bench_jl_num(s, "denominator_ns", m->st.median);
+		rl_bench_jl_num(s, "ratio", ratio);
+		rl_bench_jl_num(s, "ratio_min", m->st.min > 0 ? n->st.min / m->st.min : NAN);
+		rl_bench_jl_num(s, "target", target > 0 ? target : NAN);
+		rl_bench_jl_num(s, "max_diff_ns", max_diff_ns > 0 ? max_diff_ns : NAN);
+		fputs(",\"met\":", s->out);
+		if (target > 0 || max_diff_ns > 0)
+			fputs((target <= 0 || ratio <= target) &&
+				      (max_diff_ns <= 0 || n->st.median - m->st.median <= max_diff_ns)
+				      ? "true" : "false", s->out);
+		else
+			fputs("null", s->out);
+		rl_bench_jl_end(s);
+		return;
+	}
 	int digits = rl_bench_ratio_digits(ratio, target);
 	fprintf(s->out, "  %-42s %4u thr  %9s / %-9s ns  = %6.*fx  (min %5.2fx)", label, threads,
 		rl_bench_fmt_num(n->st.median, a, sizeof a),
@@ -144,7 +236,7 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 			unsigned t = d->mode == ONE_THREAD ? 1 : o->threads[k];
 			if (!ratio_at(s, d, t, &n, &m))
 				continue;
-			if (!any)
+			if (!any && !o->lines)
 				fprintf(s->out, "\n%s", ratio_title);
 			any = true;
 			print_ratio_line(s, d->label, t, n, m, d->target, d->max_diff_ns);
@@ -160,11 +252,15 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 			const struct rl_bench_result *one = rl_bench_session_get(s, r->name, 1);
 			if (!one || !(one->st.median > 0))
 				continue;
+			char label[96];
+			snprintf(label, sizeof label, "contended/uncontended %s", r->name);
+			if (o->lines) {
+				print_ratio_line(s, label, tmax, r, one, 0, 0);
+				continue;
+			}
 			if (!any)
 				fprintf(s->out, "\n%s", ratio_title);
 			any = true;
-			char label[96];
-			snprintf(label, sizeof label, "contended/uncontended %s", r->name);
 			char a[32], b[32];
 			fprintf(s->out, "  %-42s %4u/1    %9s / %-9s ns  = %6.2fx  (min %5.2fx)\n", label,
 				tmax, rl_bench_fmt_num(r->st.median, a, sizeof a),
@@ -180,6 +276,10 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 		if (!r || !(r->st.median > 0))
 			continue;
 		double pps = 1e9 / r->st.median;
+		if (o->lines) {
+			rl_bench_jl_target(s, sched[i], 2, pps, "points/s", 200000, false);
+			continue;
+		}
 		fprintf(s->out, "  %-42s %4u thr  %9.0f points/s                   target >= 200000: %s\n",
 			sched[i], 2u, pps, pps >= 200000 ? "met" : "MISSED");
 	}
@@ -193,6 +293,27 @@ void rl_bench_print_ratios(struct rl_bench_session *s)
 void rl_bench_print_header(struct rl_bench_session *s)
 {
 	const struct rl_bench_opts *o = s->opts;
+	if (o->lines) {
+		rl_bench_jl_begin(s, "context");
+		rl_bench_jl_str(s, "cpu_model", s->cpu_model);
+		rl_bench_jl_num(s, "cpus", s->ncpus);
+		rl_bench_jl_str(s, "date", s->date);
+		rl_bench_jl_str(s, "build_type", RL_BENCH_BUILD_TYPE);
+		rl_bench_jl_str(s, "sanitizer", RL_BENCH_SANITIZER[0] ? RL_BENCH_SANITIZER : NULL);
+		rl_bench_jl_str(s, "compiler", "gcc " __VERSION__);
+		rl_bench_jl_num(s, "samples", (double)o->samples);
+		rl_bench_jl_num(s, "sample_ms", o->sample_ms);
+		rl_bench_jl_num(s, "warmup_ms", o->warmup_ms);
+		rl_bench_jl_num(s, "timer_ns", s->clock.timer_ns);
+		rl_bench_jl_num(s, "tsc_ghz", rl_bench_have_cycles() ? s->clock.tsc_ghz : NAN);
+		rl_bench_jl_bool(s, "pin", o->pin);
+		fputs(",\"threads\":[", s->out);
+		for (size_t i = 0; i < o->nthreads; i++)
+			fprintf(s->out, "%s%u", i ? "," : "", o->threads[i]);
+		fputc(']', s->out);
+		rl_bench_jl_end(s);
+		return;
+	}
 	fprintf(s->out, "racelab bench: %s, %u CPUs, %s\n", s->cpu_model, s->ncpus, s->date);
 	fprintf(s->out, "build: %s%s%s, %s\n", RL_BENCH_BUILD_TYPE,
 		RL_BENCH_SANITIZER[0] ? ", -fsanitize=" : "", RL_BENCH_SANITIZER, "gcc " __VERSION__);
@@ -219,6 +340,27 @@ void rl_bench_print_row(struct rl_bench_session *s, const struct rl_bench_result
 	char a[32], b[32], c[32], d[32], e[32];
 	if (s->progress)
 		fputs("\r\033[K", stderr);
+	if (s->opts->lines) {
+		rl_bench_jl_begin(s, "result");
+		rl_bench_jl_str(s, "benchmark", r->name);
+		rl_bench_jl_str(s, "series", r->series);
+		rl_bench_jl_num(s, "threads", r->threads);
+		rl_bench_jl_num(s, "samples", (double)r->nsamples);
+		rl_bench_jl_num(s, "iters", (double)r->iters);
+		rl_bench_jl_num(s, "median_ns", r->st.median);
+		rl_bench_jl_num(s, "min_ns", r->st.min);
+		rl_bench_jl_num(s, "max_ns", r->st.max);
+		rl_bench_jl_num(s, "mean_ns", r->st.mean);
+		rl_bench_jl_num(s, "mad_ns", r->st.mad);
+		rl_bench_jl_num(s, "iqr_ns", r->st.iqr);
+		rl_bench_jl_num(s, "cycles_per_op", r->cycles ? r->cyc.median : NAN);
+		rl_bench_jl_num(s, "cpu_ns", r->cpu_ns ? r->cpu.median : NAN);
+		rl_bench_jl_num(s, "spread_pct", 100 * r->spread);
+		rl_bench_jl_bool(s, "stable", r->spread <= RL_BENCH_STABLE_SPREAD);
+		rl_bench_jl_num(s, "overlap", r->threads > 1 ? r->overlap : NAN);
+		rl_bench_jl_end(s);
+		return;
+	}
 	fprintf(s->out, "%-26s %4u %10s %10s %10s %8s %8s %6.1f%%%s\n", r->name, r->threads,
 		rl_bench_fmt_num(r->st.median, a, sizeof a), rl_bench_fmt_num(r->st.min, b, sizeof b),
 		rl_bench_fmt_num(r->st.max, c, sizeof c), rl_bench_fmt_num(r->st.mad, d, sizeof d),
@@ -231,8 +373,36 @@ void rl_bench_print_skip(struct rl_bench_session *s, const char *name, const cha
 {
 	if (s->progress)
 		fputs("\r\033[K", stderr);
+	if (s->opts->lines) {
+		rl_bench_jl_begin(s, "skip");
+		rl_bench_jl_str(s, "benchmark", name);
+		rl_bench_jl_str(s, "reason", why);
+		rl_bench_jl_end(s);
+		return;
+	}
 	fprintf(s->out, "%-26s %4s   skipped: %s\n", name, "-", why);
 	fflush(s->out);
+}
+
+/* One warning (or note): a line of its own in the table, or a JSON line. */
+static void warn(struct rl_bench_session *s, bool *header, const char *type, const struct rl_bench_result *r,
+		 const char *what, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void warn(struct rl_bench_session *s, bool *header, const char *type, const struct rl_bench_result *r,
+		 const char *what, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (s->opts->lines) {
+		jl_warning(s, type, r, what, text);
+		return;
+	}
+	if (!*header)
+		fputc('\n', s->out);
+	*header = true;
+	fprintf(s->out, "%s: %s\n", type, text);
 }
 
 void rl_bench_print_warnings(struct rl_bench_session *s)
@@ -240,36 +410,25 @@ void rl_bench_print_warnings(struct rl_bench_session *s)
 	bool header = false;
 	for (size_t i = 0; i < s->nres; i++) {
 		const struct rl_bench_result *r = &s->res[i];
-		if (r->spread > RL_BENCH_STABLE_SPREAD) {
-			if (!header)
-				fputc('\n', s->out);
-			header = true;
-			fprintf(s->out, "warning: %s threads=%u: unstable: medians of %u sample blocks differ "
-				"by %.0f%% (> %.0f%%); rerun on an idle machine\n",
-				r->name, r->threads, RL_BENCH_BLOCKS, 100 * r->spread,
-				100 * RL_BENCH_STABLE_SPREAD);
-		}
+		if (r->spread > RL_BENCH_STABLE_SPREAD)
+			warn(s, &header, "warning", r, "unstable",
+			     "%s threads=%u: unstable: medians of %u sample blocks differ by %.0f%% (> %.0f%%); rerun on "
+			     "an idle machine", r->name, r->threads, RL_BENCH_BLOCKS, 100 * r->spread,
+			     100 * RL_BENCH_STABLE_SPREAD);
 		unsigned can = r->threads < s->ncpus ? r->threads : s->ncpus;
-		if (r->threads > 1 && r->overlap < 0.75 * can) {
-			if (!header)
-				fputc('\n', s->out);
-			header = true;
-			fprintf(s->out, "warning: %s threads=%u: threads overlapped %.2f of %u: another "
-				"process had the CPUs; contention is understated\n", r->name, r->threads,
-				r->overlap, can);
-		}
-		if (r->timer_overhead > 0.01) {
-			if (!header)
-				fputc('\n', s->out);
-			header = true;
-			fprintf(s->out, "warning: %s threads=%u: clock reads are %.1f%% of a sample "
-				"(raise --time-per-sample)\n", r->name, r->threads, 100 * r->timer_overhead);
-		}
+		if (r->threads > 1 && r->overlap < 0.75 * can)
+			warn(s, &header, "warning", r, "overlap",
+			     "%s threads=%u: threads overlapped %.2f of %u: another process had the CPUs; contention is "
+			     "understated", r->name, r->threads, r->overlap, can);
+		if (r->timer_overhead > 0.01)
+			warn(s, &header, "warning", r, "timer_overhead",
+			     "%s threads=%u: clock reads are %.1f%% of a sample (raise --time-per-sample)", r->name,
+			     r->threads, 100 * r->timer_overhead);
 	}
 	const struct rl_bench_opts *o = s->opts;
 	if (o->threads[o->nthreads - 1] > s->ncpus)
-		fprintf(s->out, "%snote: more threads than CPUs (%u): those rows include time spent "
-			"descheduled\n", header ? "" : "\n", s->ncpus);
+		warn(s, &header, "note", NULL, "oversubscribed",
+		     "more threads than CPUs (%u): those rows include time spent descheduled", s->ncpus);
 }
 
 /* key=value with a number; "nan" never appears (n/a instead). */
@@ -283,6 +442,8 @@ static void kv(FILE *f, const char *key, double v)
 
 void rl_bench_print_summary(struct rl_bench_session *s)
 {
+	if (s->opts->lines)
+		return; /* the result, ratio and target lines carry the same figures */
 	fputc('\n', s->out);
 	for (size_t i = 0; i < s->nres; i++) {
 		const struct rl_bench_result *r = &s->res[i];

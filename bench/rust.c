@@ -47,6 +47,8 @@ static const struct {
 	{"sync-send-recv", "Rust mpsc sync_channel(16) send+recv", "sync-channel-send-recv"},
 	{"rendezvous", "Rust mpsc sync_channel(0) handoff", "channel-rendezvous"},
 	{"mpsc-2", "Rust mpsc channel() 2 producers", "channel-mpsc-2"},
+	{"sync-mpsc-2", "Rust mpsc sync_channel(16) 2 producers", "sync-channel-mpsc-2"},
+	{"rendezvous-2", "Rust mpsc sync_channel(0) 2 senders", "channel-rendezvous-2"},
 	{"rwlock-read-drop", "Rust RwLock read+drop", "rwlock-read-drop"},
 	{"rwlock-write-drop", "Rust RwLock write+drop", "rwlock-write-drop"},
 	{"rwlock-read-mostly-2", "Rust read-mostly RwLock, 2 threads", "rwlock-read-mostly-2"},

@@ -27,6 +27,9 @@ static int timeline_path_check(const char *path)
 	struct stat sb;
 	if (!*path)
 		return rl_cli_usage_error("--timeline needs a file name such as race.svg");
+	if (!strcmp(path, "-"))
+		return rl_cli_usage_error("--timeline needs a file name such as race.svg, not '-' (the picture is a "
+					  "file; stdout has the report)");
 	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return rl_cli_usage_error("--timeline '%s' is a directory, not a file", path);
 	const char *slash = strrchr(path, '/');

@@ -79,6 +79,9 @@ void rl_cli_print_text(FILE *out, const struct rl_workload *w, const struct rl_w
 void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_workload_result *r,
 		       const enum rl_verdict *expect);
 void rl_cli_json_string(FILE *out, const char *s);
+/* A report as one JSON object: kind, object {kind, id}, threads, operations,
+ * sites (accesses for a race), missing_edge, rule, and @text (the prose). */
+void rl_cli_json_report(FILE *out, const struct rl_wl_report *d, const char *text);
 /* --trace under --json: rl_cli_print_json adds the interleaving as "sim"."trace". */
 extern bool rl_cli_json_trace;
 

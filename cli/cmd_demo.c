@@ -55,6 +55,10 @@ static const struct chapter chapters[] = {
 	 "TSan and the owner checks see only the interleaving the OS happened to run. racelab's own\n"
 	 "scheduler runs one thread at a time and picks who goes next at every shared access; its\n"
 	 "happens-before detector reports a race whichever value was read. Same seed, same run."},
+	{"condvar-lost-wakeup", "std::sync beyond Mutex",
+	 "Rust shares state with more than Mutex: Condvar, mpsc channels, RwLock, Barrier. Each has a\n"
+	 "rule the compiler cannot check — loop on a Condvar's predicate, drop every Sender, wait at\n"
+	 "the barrier. racelab's scheduler models their waits: a wait nobody can end is a deadlock."},
 	{"sb-litmus", "Weak memory: what C11 lets a load read",
 	 "racelab's scheduler runs one interleaving at a time, each sequentially consistent. C11\n"
 	 "promises less: a load may read an older store than the latest. rl_model()'s RC11 model\n"
@@ -240,10 +244,13 @@ int rl_cmd_demo(int argc, char **argv)
 		return matched == n ? RL_EXIT_CLEAN : rl_workload_stopping() ? RL_EXIT_INTERRUPTED : RL_EXIT_FAILED;
 
 	printf("\n== Summary: %zu workloads in %.1f s ==\n", ran, total);
+	int wname = 15; /* as wide as the longest name */
+	for (size_t i = 0; i < ran; i++)
+		wname = (int)strlen(ws[i].name) > wname ? (int)strlen(ws[i].name) : wname;
 	for (size_t i = 0; i < ran; i++) {
 		const struct rl_workload_result *r = &results[i];
 		bool ok = r->verdict == ws[i].expected && !r->error;
-		printf("  %-15s %-15s %s\n", ws[i].name, rl_verdict_name(r->verdict),
+		printf("  %-*s %-15s %s\n", wname, ws[i].name, rl_verdict_name(r->verdict),
 		       ok ? "as expected" : r->interrupted ? "interrupted" : "NOT as expected");
 	}
 	if (ran < n)

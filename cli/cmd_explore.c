@@ -422,8 +422,9 @@ int rl_cmd_explore(int argc, char **argv)
 			first = rl_probe_report_at(i);
 
 	if (json) {
-		printf("{\"workload\":");
+		printf("{\"type\":\"explore\",\"workload\":");
 		rl_cli_json_string(stdout, w->name);
+		printf(",\"expected_verdict\":\"%s\"", rl_verdict_name(w->expected));
 		printf(",\"strategy\":\"%s\",\"pct_depth\":%u,\"first_seed\":%llu,\"schedules\":%llu,\"found\":%s",
 		       rl_wl_schedule_name(resolved.schedule), resolved.pct_depth, (unsigned long long)seed,
 		       (unsigned long long)ran, found ? "true" : "false");
@@ -438,10 +439,15 @@ int rl_cmd_explore(int argc, char **argv)
 			else
 				fputs(",\"pct_bound\":null", stdout);
 			printf(",\"report\":");
-			if (first)
-				rl_cli_json_string(stdout, first->text);
-			else
+			if (first) {
+				struct rl_wl_report data;
+				rl_wl_report_from_probe(&data, first);
+				rl_cli_json_report(stdout, &data, first->text);
+			} else if (r.nmessages) {
+				rl_cli_json_report(stdout, &r.message_data[0], r.messages[0]);
+			} else {
 				fputs("null", stdout);
+			}
 			printf(",\"lost_update\":");
 			if (lost.found) {
 				fputc('[', stdout);

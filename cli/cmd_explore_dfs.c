@@ -32,6 +32,53 @@ static void replay_command(char *buf, size_t len, const struct rl_workload *w, c
 		snprintf(buf + n, len - (size_t)n, " --check off");
 }
 
+/* The failing schedule's detector report, as data (rl_model_config.report_sink). */
+struct failure_report {
+	bool found;
+	struct rl_wl_report data;
+	char text[RL_WL_SIM_REPORT];
+};
+
+static void keep_report(const rl_probe_report *rep, void *ctx)
+{
+	struct failure_report *f = ctx;
+	rl_wl_report_from_probe(&f->data, rep);
+	snprintf(f->text, sizeof f->text, "%s", rep->text ? rep->text : "");
+	f->found = true;
+}
+
+/* The JSON report of a failure: the detector's, else the owner check's, else
+ * the model's one line under the failure's name (assertion, panic, leak, ...). */
+static void print_failure_report(const struct failure_report *f, const struct rl_workload_result *r,
+				 const rl_model_result *m)
+{
+	if (f->found) {
+		rl_cli_json_report(stdout, &f->data, f->text);
+		return;
+	}
+	if (r->nmessages && r->message_data[0].kind[0]) {
+		rl_cli_json_report(stdout, &r->message_data[0], r->messages[0]);
+		return;
+	}
+	struct rl_wl_report d = {0};
+	const char *name = m->failure == RL_MODEL_RACE ? "race" : rl_model_failure_name(m->failure);
+	for (size_t i = 0; name[i] && i + 1 < sizeof d.kind; i++)
+		d.kind[i] = name[i] == ' ' ? '_' : name[i];
+	rl_cli_json_report(stdout, &d, m->message);
+}
+
+/* The failing schedule's verdict: the model ends a deadlocked schedule by
+ * unwinding its threads, which the workload's result counts as panics. */
+static enum rl_verdict failure_verdict(const rl_model_result *m, const struct rl_workload_result *r)
+{
+	if (m->failure == RL_MODEL_DEADLOCK)
+		return RL_VERDICT_DEADLOCK;
+	if (r->verdict == RL_VERDICT_CLEAN || r->verdict == RL_VERDICT_PANIC)
+		return m->failure == RL_MODEL_PANIC ? RL_VERDICT_PANIC
+		       : m->failure == RL_MODEL_LEAK ? RL_VERDICT_LEAK : RL_VERDICT_RACE;
+	return r->verdict;
+}
+
 int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t schedules,
 		       const char *replay, bool json)
 {
@@ -40,9 +87,7 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 	char cmd[512];
 	struct rl_workload_params q = *p;
 	/* The sizes first, so that the replay line can name them. */
-	r.threads = q.threads ? q.threads : (w->uses & RL_WP_THREADS ? RL_WL_DFS_THREADS : w->threads);
-	r.iters = q.iters ? q.iters
-			  : ((w->uses & RL_WP_ITERS) && !(w->flags & RL_WF_WEAK) ? RL_WL_DFS_ITERS : w->iters);
+	rl_workload_dfs_size(w, &q, &r.threads, &r.iters);
 	replay_command(cmd, sizeof cmd, w, &q, &r);
 	/* The workload's own rules first, so that a refusal is the only output. */
 	struct rl_workload_params chk = q;
@@ -50,7 +95,11 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 	char why[RL_WL_TEXT];
 	if (rl_workload_check_params(w, &chk, why, sizeof why))
 		return rl_cli_usage_error("%s", why);
+	static struct failure_report fr;
+	memset(&fr, 0, sizeof fr);
 	rl_model_config cfg = {
+		.report_sink = keep_report,
+		.report_ctx = &fr,
 		.max_schedules = schedules,
 		.replay = replay,
 		.report_file = stdout,
@@ -75,8 +124,9 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 	}
 	bool found = m.failure != RL_MODEL_PASSED;
 	if (json) {
-		printf("{\"workload\":");
+		printf("{\"type\":\"explore\",\"workload\":");
 		rl_cli_json_string(stdout, w->name);
+		printf(",\"expected_verdict\":\"%s\"", rl_verdict_name(w->expected));
 		printf(",\"strategy\":\"dfs\",\"memory\":\"%s\",\"threads\":%llu,\"iters\":%llu,\"schedules\":%" PRIu64
 		       ",\"executions\":%" PRIu64 ",\"redundant\":%" PRIu64 ",\"max_depth\":%" PRIu64 ",\"complete\":%s,\"found\":%s",
 		       m.memory == RL_MEMORY_SC ? "sc" : "rc11", (unsigned long long)r.threads, (unsigned long long)r.iters,
@@ -93,6 +143,8 @@ int rl_cli_explore_dfs(const struct rl_workload *w, const struct rl_workload_par
 			snprintf(line, sizeof line, "RACELAB_REPLAY=%s %s", m.replay, cmd);
 			printf(",\"replay\":");
 			rl_cli_json_string(stdout, line);
+			printf(",\"verdict\":\"%s\",\"report\":", rl_verdict_name(failure_verdict(&m, &r)));
+			print_failure_report(&fr, &r, &m);
 		} else {
 			fputs("null", stdout);
 		}

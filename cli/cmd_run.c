@@ -159,14 +159,16 @@ static bool list_racy(const struct rl_workload *w)
 }
 
 /* What a ThreadSanitizer build of the run shows: the quarantined racy workloads
- * race under the OS schedule; RL_WF_SIMULATE ones only in some interleavings. */
+ * and the other natively racy ones race under the OS schedule; RL_WF_SIMULATE
+ * ones only in some interleavings. */
 static const char *list_tsan(const struct rl_workload *w)
 {
 	if (w->flags & RL_WF_RACY)
 		return "race";
 	if (w->flags & (RL_WF_SIMULATE | RL_WF_WEAK))
 		return "-";
-	return "clean";
+	/* Racy in every interleaving, the OS's included (barrier-phases-unsynced). */
+	return w->expected == RL_VERDICT_RACE ? "race" : "clean";
 }
 
 int rl_cmd_list(int argc, char **argv)

@@ -94,28 +94,33 @@ int rl_cmd_stack(int argc, char **argv)
 	uint64_t live = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *opt = argv[i], *v;
-		if (!strcmp(opt, "--threads")) {
-			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_u64(v, 1, 256, &threads))
-				return rl_cli_usage_error("--threads needs a number from 1 to 256");
+		bool missing = false;
+		if (opt[0] == '-' && !rl_cli_known(&rl_cli_stack_help, opt))
+			return rl_cli_unknown(&rl_cli_stack_help, opt);
+		if ((v = rl_cli_option(argc, argv, &i, "--threads", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, 256, &threads))
+				return rl_cli_usage_error("--threads needs a number from 1 to 256, not '%s'", v ? v : "");
 			threads_given = true;
-		} else if (!strcmp(opt, "--live")) {
-			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_u64(v, 1, 1000000, &live))
-				return rl_cli_usage_error("--live needs a number from 1 to 1000000");
-		} else if (!strcmp(opt, "--stack")) {
-			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &custom) || custom == 0 ||
-			    custom > RL_MAX_STACK_SIZE)
-				return rl_cli_usage_error("--stack needs a size such as 512K or 8M (at most 1T)");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--live", &missing)) || missing) {
+			if (!v || rl_parse_u64(v, 1, 1000000, &live))
+				return rl_cli_usage_error("--live needs a number from 1 to 1000000, not '%s'", v ? v : "");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--stack", &missing)) || missing) {
+			if (!v || rl_parse_size(v, &custom) || custom == 0 || custom > RL_MAX_STACK_SIZE)
+				return rl_cli_usage_error("--stack needs a size such as 512K or 8M (at most 1T), not '%s'",
+							  v ? v : "");
 			stack_given = true;
-		} else if (!strcmp(opt, "--touch")) {
-			if (!(v = rl_cli_value(argc, argv, &i)) || rl_parse_size(v, &touch))
-				return rl_cli_usage_error("--touch needs a size such as 10K");
+		} else if ((v = rl_cli_option(argc, argv, &i, "--touch", &missing)) || missing) {
+			if (!v || rl_parse_size(v, &touch))
+				return rl_cli_usage_error("--touch needs a size such as 10K, not '%s'", v ? v : "");
 		} else if (!strcmp(opt, "--json")) {
 			json = true;
 		} else if (!strcmp(opt, "-h") || !strcmp(opt, "--help")) {
 			rl_cli_help(stdout, &rl_cli_stack_help);
 			return RL_EXIT_CLEAN;
-		} else {
+		} else if (opt[0] == '-') {
 			return rl_cli_unknown(&rl_cli_stack_help, opt);
+		} else {
+			return rl_cli_usage_error("stack: unknown argument '%s' (try 'racelab stack --help')", opt);
 		}
 	}
 	if (live && threads_given)

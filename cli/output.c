@@ -242,6 +242,48 @@ static void json_opt_string(FILE *out, const char *key, const char *v)
 		fputs("null", out);
 }
 
+/* A JSON array of @n strings, @stride bytes apart from @v ("" is null). */
+static void json_strings(FILE *out, const char *key, const char *v, size_t stride, unsigned n)
+{
+	fprintf(out, ",\"%s\":[", key);
+	for (unsigned i = 0; i < n; i++) {
+		if (i)
+			fputc(',', out);
+		if (v[i * stride])
+			rl_cli_json_string(out, v + i * stride);
+		else
+			fputs("null", out);
+	}
+	fputc(']', out);
+}
+
+void rl_cli_json_report(FILE *out, const struct rl_wl_report *d, const char *text)
+{
+	fputs("{\"kind\":", out);
+	rl_cli_json_string(out, d->kind[0] ? d->kind : "message");
+	fputs(",\"object\":", out);
+	if (d->object[0]) {
+		fputs("{\"kind\":", out);
+		rl_cli_json_string(out, d->object);
+		if (d->object_id)
+			fprintf(out, ",\"id\":%u}", d->object_id);
+		else
+			fputs(",\"id\":null}", out);
+	} else {
+		fputs("null", out);
+	}
+	json_strings(out, "threads", d->threads[0], sizeof d->threads[0], d->nsides);
+	json_strings(out, "operations", d->ops[0], sizeof d->ops[0], d->nsides);
+	json_strings(out, "sites", d->sites[0], sizeof d->sites[0], d->nsides);
+	if (!strcmp(d->kind, "race"))
+		json_strings(out, "accesses", d->access[0], sizeof d->access[0], d->nsides);
+	json_opt_string(out, "missing_edge", d->missing_edge[0] ? d->missing_edge : NULL);
+	json_opt_string(out, "rule", d->rule[0] ? d->rule : NULL);
+	json_opt_string(out, "text", text);
+	fputc('}', out);
+}
+
+
 /* --trace under --json: the interleaving's records, each with its text line. */
 static void print_json_trace(FILE *out)
 {
@@ -291,7 +333,7 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 	for (unsigned i = 0; i < r->nmessages; i++) {
 		if (i)
 			fputc(',', out);
-		rl_cli_json_string(out, r->messages[i]);
+		rl_cli_json_report(out, &r->message_data[i], r->messages[i]);
 	}
 	fputs("]},\"measures\":{", out);
 	for (unsigned i = 0; i < r->nmeasures; i++) {
@@ -344,7 +386,7 @@ void rl_cli_print_json(FILE *out, const struct rl_workload *w, const struct rl_w
 		for (unsigned i = 0; i < s->nreports; i++) {
 			if (i)
 				fputc(',', out);
-			rl_cli_json_string(out, s->reports[i]);
+			rl_cli_json_report(out, &s->report_data[i], s->reports[i]);
 		}
 		fprintf(out, "],\"reports_total\":%llu", (unsigned long long)s->nreports_all);
 		if (rl_cli_json_trace)

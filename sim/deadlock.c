@@ -114,8 +114,13 @@ static bool stuck(const struct pthr *t)
 	}
 }
 
+/* The blocked threads describe() found; report() reads them after the lock
+ * (only the one call that found the deadlock writes them). */
+static struct rl__deadlock_sides found;
+
 static char *describe(void)
 {
+	memset(&found, 0, sizeof(found));
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
@@ -164,6 +169,13 @@ static char *describe(void)
 	}
 	if (fclose(f) != 0 || !text)
 		RL_FATAL("out of memory reporting a deadlock");
+	/* The report's two sides: threads blocked on a lock or a wait first, a join after. */
+	for (int join = 0; join < 2; join++)
+		for (unsigned i = 0; i < rl__sess.nthr; i++) {
+			const struct pthr *t = rl__sess.thr[i];
+			if (live(t) && (t->blk_ev.op == RL_PROBE_JOIN) == join)
+				rl__deadlock_side(&found, t->name, t->tid, &t->blk_ev, join ? 0 : rl__obj_id(t->blk_ev.addr));
+		}
 	return text;
 }
 
@@ -195,7 +207,7 @@ static char *check(void)
 static void report(char *text)
 {
 	if (text)
-		rl__report_deadlock(text);
+		rl__report_deadlock(text, &found);
 }
 
 static void enlist(struct pthr *t, const rl_probe_ev *ev)

@@ -98,6 +98,8 @@ static struct {
 	rl_model_failure failure;
 	char message[RL_MODEL_MESSAGE_MAX];
 	char *report;             /* the detector's report text, malloc'd */
+	rl_probe_report fail_rep; /* the failure's detector report (kind 0: none); its strings
+	                           * are the session's, alive until the next attach or reset */
 } M = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 bool rl__model_running(void) { return atomic_load_explicit(&M.running, memory_order_relaxed); }
@@ -116,7 +118,7 @@ const char *rl_model_failure_name(rl_model_failure f)
 
 /* ---- failures ---- */
 
-static void vfail(rl_model_failure kind, const char *report, const char *fmt, va_list ap)
+static void vfail(rl_model_failure kind, const rl_probe_report *rep, const char *fmt, va_list ap)
 {
 	if (M.cfg.tolerate & (1u << kind))
 		return;
@@ -126,8 +128,10 @@ static void vfail(rl_model_failure kind, const char *report, const char *fmt, va
 		M.failure = kind;
 		M.fail_steps = M.steps;
 		vsnprintf(M.message, sizeof(M.message), fmt, ap);
-		if (report)
-			M.report = strdup(report);
+		if (rep) {
+			M.report = strdup(rep->text);
+			M.fail_rep = *rep;
+		}
 	}
 	pthread_mutex_unlock(&M.lock);
 }
@@ -140,13 +144,13 @@ void rl__model_fail(rl_model_failure kind, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void fail_report(rl_model_failure kind, const char *report, const char *fmt, ...)
+static void fail_report(rl_model_failure kind, const rl_probe_report *rep, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void fail_report(rl_model_failure kind, const char *report, const char *fmt, ...)
+static void fail_report(rl_model_failure kind, const rl_probe_report *rep, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vfail(kind, report, fmt, ap);
+	vfail(kind, rep, fmt, ap);
 	va_end(ap);
 }
 
@@ -172,7 +176,7 @@ static void sink(const rl_probe_report *r, void *ctx)
 	if (r->kind == RL_REPORT_RACE) {
 		bool uaf = (r->cur.op && strcmp(r->cur.op, "rl_track_free") == 0) ||
 			   (r->prev.op && strcmp(r->prev.op, "rl_track_free") == 0);
-		fail_report(uaf ? RL_MODEL_USE_AFTER_FREE : RL_MODEL_RACE, r->text,
+		fail_report(uaf ? RL_MODEL_USE_AFTER_FREE : RL_MODEL_RACE, r,
 			    "%s on %s #%u: %s by thread '%s' in %s at %s, %s by thread '%s' in %s at %s, unordered",
 			    uaf ? "use after free (racing with the free)" : "data race", r->obj_kind, r->obj_id,
 			    r->cur.write ? "write" : "read", r->cur.thread, r->cur.op ? r->cur.op : "?",
@@ -195,7 +199,7 @@ static void sink(const rl_probe_report *r, void *ctx)
 			}
 		}
 		line[n] = 0;
-		fail_report(RL_MODEL_DEADLOCK, r->text, "%s", line);
+		fail_report(RL_MODEL_DEADLOCK, r, "%s", line);
 		atomic_store_explicit(&rl__model_kill, true, memory_order_relaxed);
 		/* The scheduler now releases every thread; a blocked join goes
 		 * ahead without a JOIN event: its thread counts as joined. */
@@ -827,6 +831,7 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 		uint64_t seed = M.seed + (M.cfg.strategy == RL_MODEL_DFS ? 0 : i);
 		free(M.report);
 		M.report = NULL;
+		memset(&M.fail_rep, 0, sizeof(M.fail_rep));
 		M.failure = RL_MODEL_PASSED;
 		if ((rc = run_one(&ctx, seed)) != RL_OK)
 			break;
@@ -852,6 +857,8 @@ int rl_model(rl_model_fn *body, void *arg, const rl_model_config *cfg, rl_model_
 				report(M.cfg.report_file ? M.cfg.report_file : stderr, out->schedules, out->replay);
 			if (M.cfg.timeline)
 				out->timeline_error = save_timeline(out);
+			if (M.cfg.report_sink && M.fail_rep.kind)
+				M.cfg.report_sink(&M.fail_rep, M.cfg.report_ctx);
 			break;
 		}
 		if (M.cfg.replay)

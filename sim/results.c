@@ -146,12 +146,37 @@ void rl__report_bump(size_t idx)
 	res.rep[idx].count++;
 }
 
-void rl__report_deadlock(char *text)
+void rl__deadlock_side(struct rl__deadlock_sides *s, const char *name, unsigned tid, const rl_probe_ev *wait,
+		       uint32_t obj_id)
+{
+	if (s->n >= 2)
+		return;
+	rl_probe_access *a = &s->side[s->n];
+	memset(a, 0, sizeof(*a));
+	a->op = wait->name;
+	a->site = wait->site;
+	a->pc = wait->pc;
+	a->tid = tid;
+	a->known = true;
+	snprintf(a->thread, sizeof(a->thread), "%s", name ? name : "?");
+	rl__site_text(wait->site, wait->pc, a->site_text, sizeof(a->site_text));
+	if (!s->n++) {
+		s->obj_kind = wait->kind ? wait->kind : wait->op == RL_PROBE_JOIN ? "thread" : "object";
+		s->obj_id = obj_id;
+	}
+}
+
+void rl__report_deadlock(char *text, const struct rl__deadlock_sides *sides)
 {
 	rl_probe_report r;
 	memset(&r, 0, sizeof(r));
 	r.kind = RL_REPORT_DEADLOCK;
-	r.obj_kind = "deadlock";
+	r.obj_kind = sides && sides->n ? sides->obj_kind : "deadlock";
+	if (sides) {
+		r.obj_id = sides->n ? sides->obj_id : 0;
+		r.cur = sides->side[0];
+		r.prev = sides->side[1];
+	}
 	r.count = 1;
 	r.text = text;
 	r.edge = "";

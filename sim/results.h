@@ -41,9 +41,20 @@ size_t rl__report_add(const rl_probe_report *r);
 void rl__report_bump(size_t idx);
 /* Say on the report file that thread @tid and later ones are not followed. */
 void rl__report_unchecked(unsigned tid, const char *name);
-/* Report a deadlock described by @text (malloc'd; ownership passes). Takes
- * the detector lock itself. */
-void rl__report_deadlock(char *text);
+/* A deadlock's first two blocked threads, each at its blocking operation:
+ * the report's cur and prev (and its object: what the first one waits for). */
+struct rl__deadlock_sides {
+	rl_probe_access side[2];
+	unsigned n;
+	const char *obj_kind;
+	uint32_t obj_id;
+};
+/* Add thread @name (T@tid), blocked in @wait on object #@obj_id, to @s; past two, nothing. */
+void rl__deadlock_side(struct rl__deadlock_sides *s, const char *name, unsigned tid, const rl_probe_ev *wait,
+		       uint32_t obj_id);
+/* Report a deadlock described by @text (malloc'd; ownership passes) between
+ * @sides (NULL: none named). Takes the detector lock itself. */
+void rl__report_deadlock(char *text, const struct rl__deadlock_sides *sides);
 /* Races among the reports. */
 uint64_t rl__report_races(void);
 /* The call site as printed: @site, else symbol+offset of @pc, else "?". */

@@ -361,8 +361,18 @@ static void deadlock(struct rl__sched *s, struct rl__sched_thr *cur)
 			note_blocked(s, t, &t->wait);
 		}
 	}
+	/* The report's two sides: threads blocked on a lock or a wait first,
+	 * a join (waiting for them) after. */
+	struct rl__deadlock_sides sides = {0};
+	for (int join = 0; join < 2; join++)
+		for (unsigned i = 0; i < s->n; i++) {
+			const struct rl__sched_thr *t = s->thr[i];
+			if (t->state != RL__SCHED_DONE && t->blocked && (t->wait.op == RL_PROBE_JOIN) == join)
+				rl__deadlock_side(&sides, t->name, t->tid, &t->wait,
+						  join ? 0 : rl__obj_number(t->wait.addr));
+		}
 	s->deadlock = true;
-	rl__report_deadlock(text);
+	rl__report_deadlock(text, &sides);
 	release_all(s, cur);
 }
 

@@ -283,9 +283,23 @@ static bool seen_insert(const void *obj, uint32_t owner, uint32_t serial, uint32
 /* Abort mode: the first report is the run's last (under report_lock). */
 static bool aborting;
 
+/* The rule each kind of report breaks, in Rust's terms. */
+static const char *const rules[RL_CHECK_NKINDS] = {
+	[RL_CHECK_SEND] = "Rc<T> and rc::Weak<T> are !Send: their counts are not atomic, so Rust refuses at compile "
+			  "time to move them to another thread; Arc<T> is the thread-safe one",
+	[RL_CHECK_SYNC] = "Cell<T> is !Sync: its get and set are plain accesses, so Rust refuses at compile time to "
+			  "share a &Cell<T> between threads; use an atomic or Mutex<T>",
+	[RL_CHECK_USE_AFTER_FREE] = "Rust drops the value when its last owner goes, and the borrow checker lets no "
+				    "reference outlive it: here a count that a data race corrupted freed it early",
+};
+
 static void emit(struct rl_check_report *r, const char *file, int line)
 {
 	bool fatal = rl_check_mode() == RL_CHECK_ABORT;
+
+	r->rule = rules[r->kind];
+	r->file = file;
+	r->line = line;
 
 	pthread_mutex_lock(&report_lock);
 	if (fatal && aborting) {

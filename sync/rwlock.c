@@ -257,6 +257,30 @@ static void raw_write_unlock(struct rl_rwlock *x, const void *pc)
 #define TRY_FLAGS(ok) 0
 #endif
 
+/* TSan ignores synchronisation between a pre_lock and its post_lock (and a
+ * pre_unlock and its post_unlock): the thread is in its ignore-sync mode
+ * there. A probed operation's scheduling points hand the baton over by a
+ * release store and an acquire load (sim/sched.c give()/take()), which TSan
+ * must see, so probed, the lock is annotated once it is taken and the unlock
+ * before it is made: TSan's order of the lock's owners stays the real one.
+ * Unprobed, the annotations bracket the operation as TSan documents. */
+static inline void tsan_locked(struct rl_rwlock *l, unsigned flags_pre, unsigned flags_post)
+{
+	(void)l;
+	(void)flags_pre;
+	(void)flags_post;
+	SYNC_TSAN(__tsan_mutex_pre_lock(l, flags_pre));
+	SYNC_TSAN(__tsan_mutex_post_lock(l, flags_post, 0));
+}
+
+static inline void tsan_unlocking(struct rl_rwlock *l, unsigned flags)
+{
+	(void)l;
+	(void)flags;
+	SYNC_TSAN(__tsan_mutex_pre_unlock(l, flags));
+	SYNC_TSAN(__tsan_mutex_post_unlock(l, flags));
+}
+
 /* ---- layout ------------------------------------------------------------- */
 
 static inline size_t value_align(size_t n)
@@ -325,6 +349,11 @@ static void read_cleanup(struct rl__cleanup *c)
 	rl_rwlock_read_guard *g = (rl_rwlock_read_guard *)c;
 	struct rl_rwlock *x = g->lock;
 	g->lock = NULL;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		tsan_unlocking(x, RD);
+		raw_read_unlock(x, NULL);
+		return;
+	}
 	SYNC_TSAN(__tsan_mutex_pre_unlock(x, RD));
 	raw_read_unlock(x, NULL);
 	SYNC_TSAN(__tsan_mutex_post_unlock(x, RD));
@@ -337,6 +366,11 @@ static void write_cleanup(struct rl__cleanup *c)
 	if (!g->panicking)
 		atomic_store_explicit(&x->poison, 1, memory_order_relaxed);
 	g->lock = NULL;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		tsan_unlocking(x, 0);
+		raw_write_unlock(x, NULL);
+		return;
+	}
 	SYNC_TSAN(__tsan_mutex_pre_unlock(x, 0));
 	raw_write_unlock(x, NULL);
 	SYNC_TSAN(__tsan_mutex_post_unlock(x, 0));
@@ -373,12 +407,16 @@ static __attribute__((noinline)) void read_slow(struct rl_rwlock *x, const void 
 
 int rl_rwlock_read(rl_rwlock *l, rl_rwlock_read_guard *g)
 {
+	if (RL_UNLIKELY(rl__probe_active)) {
+		read_slow(l, __builtin_return_address(0));
+		tsan_locked(l, RD, RD);
+		return read_enter(l, g);
+	}
 	SYNC_TSAN(__tsan_mutex_pre_lock(l, RD));
 	/* The uncontended read, inline: one relaxed load, one CAS (Acquire:
 	 * pairs with the Release RMW of the last unlock). */
 	uint32_t s;
-	if (RL_UNLIKELY(rl__probe_active) ||
-	    !read_lockable(s = atomic_load_explicit(&l->state, memory_order_relaxed)) ||
+	if (!read_lockable(s = atomic_load_explicit(&l->state, memory_order_relaxed)) ||
 	    !atomic_compare_exchange_weak_explicit(&l->state, &s, s + READ_LOCKED,
 						   memory_order_acquire, memory_order_relaxed))
 		read_slow(l, __builtin_return_address(0));
@@ -388,14 +426,25 @@ int rl_rwlock_read(rl_rwlock *l, rl_rwlock_read_guard *g)
 
 int rl_rwlock_try_read(rl_rwlock *l, rl_rwlock_read_guard *g)
 {
-	SYNC_TSAN(__tsan_mutex_pre_lock(l, RD | TRY_FLAGS(true)));
-	bool ok = raw_try_read(l, __builtin_return_address(0));
-	SYNC_TSAN(__tsan_mutex_post_lock(l, RD | TRY_FLAGS(ok), 0));
+	bool ok;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		ok = raw_try_read(l, __builtin_return_address(0));
+		tsan_locked(l, RD | TRY_FLAGS(true), RD | TRY_FLAGS(ok));
+	} else {
+		SYNC_TSAN(__tsan_mutex_pre_lock(l, RD | TRY_FLAGS(true)));
+		ok = raw_try_read(l, __builtin_return_address(0));
+		SYNC_TSAN(__tsan_mutex_post_lock(l, RD | TRY_FLAGS(ok), 0));
+	}
 	return ok ? read_enter(l, g) : RL_EBUSY;
 }
 
 int rl_rwlock_write(rl_rwlock *l, rl_rwlock_write_guard *g)
 {
+	if (RL_UNLIKELY(rl__probe_active)) {
+		raw_write(l, __builtin_return_address(0));
+		tsan_locked(l, 0, 0);
+		return write_enter(l, g);
+	}
 	SYNC_TSAN(__tsan_mutex_pre_lock(l, 0));
 	raw_write(l, __builtin_return_address(0));
 	SYNC_TSAN(__tsan_mutex_post_lock(l, 0, 0));
@@ -404,9 +453,15 @@ int rl_rwlock_write(rl_rwlock *l, rl_rwlock_write_guard *g)
 
 int rl_rwlock_try_write(rl_rwlock *l, rl_rwlock_write_guard *g)
 {
-	SYNC_TSAN(__tsan_mutex_pre_lock(l, TRY_FLAGS(true)));
-	bool ok = raw_try_write(l, __builtin_return_address(0));
-	SYNC_TSAN(__tsan_mutex_post_lock(l, TRY_FLAGS(ok), 0));
+	bool ok;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		ok = raw_try_write(l, __builtin_return_address(0));
+		tsan_locked(l, TRY_FLAGS(true), TRY_FLAGS(ok));
+	} else {
+		SYNC_TSAN(__tsan_mutex_pre_lock(l, TRY_FLAGS(true)));
+		ok = raw_try_write(l, __builtin_return_address(0));
+		SYNC_TSAN(__tsan_mutex_post_lock(l, TRY_FLAGS(ok), 0));
+	}
 	return ok ? write_enter(l, g) : RL_EBUSY;
 }
 
@@ -430,15 +485,18 @@ void rl_rwlock_read_guard_drop(rl_rwlock_read_guard *g)
 		sync_fatal("unlock of a RwLock read guard on another thread (RwLockReadGuard is !Send)");
 	rl__cleanup_pop(&g->cleanup);
 	g->lock = NULL;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		tsan_unlocking(x, RD);
+		raw_read_unlock(x, __builtin_return_address(0));
+		return;
+	}
 	SYNC_TSAN(__tsan_mutex_pre_unlock(x, RD));
-	if (RL_LIKELY(!rl__probe_active)) {
+	{
 		/* Release: pairs with the Acquire CAS of the next writer. */
 		uint32_t s = atomic_fetch_sub_explicit(&x->state, READ_LOCKED,
 						       memory_order_release) - READ_LOCKED;
 		if (RL_UNLIKELY(is_unlocked(s) && writers_waiting(s)))
 			wake_writer_or_readers(x, s, __builtin_return_address(0));
-	} else {
-		raw_read_unlock(x, __builtin_return_address(0));
 	}
 	SYNC_TSAN(__tsan_mutex_post_unlock(x, RD));
 }
@@ -454,6 +512,11 @@ void rl_rwlock_write_guard_drop(rl_rwlock_write_guard *g)
 	if (RL_UNLIKELY(!g->panicking && rl__thread_panicking()))
 		atomic_store_explicit(&x->poison, 1, memory_order_relaxed);
 	g->lock = NULL;
+	if (RL_UNLIKELY(rl__probe_active)) {
+		tsan_unlocking(x, 0);
+		raw_write_unlock(x, __builtin_return_address(0));
+		return;
+	}
 	SYNC_TSAN(__tsan_mutex_pre_unlock(x, 0));
 	raw_write_unlock(x, __builtin_return_address(0));
 	SYNC_TSAN(__tsan_mutex_post_unlock(x, 0));

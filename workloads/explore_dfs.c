@@ -74,6 +74,18 @@ static void dfs_body(void *arg)
 		}
 }
 
+void rl_workload_dfs_size(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t *threads,
+			  uint64_t *iters)
+{
+	*threads = p->threads ? p->threads : w->uses & RL_WP_THREADS ? RL_WL_DFS_THREADS : w->threads;
+	if (p->iters)
+		*iters = p->iters;
+	else if (!(w->uses & RL_WP_ITERS) || (w->flags & RL_WF_WEAK))
+		*iters = w->iters;
+	else
+		*iters = w->dfs_iters ? w->dfs_iters : RL_WL_DFS_ITERS;
+}
+
 int rl_workload_explore_dfs(const struct rl_workload *w, const struct rl_workload_params *p,
 			    const rl_model_config *cfg, struct rl_workload_result *r, rl_model_result *out)
 {
@@ -89,10 +101,7 @@ int rl_workload_explore_dfs(const struct rl_workload *w, const struct rl_workloa
 	q.seed = 0;
 	if (rl_workload_check_params(w, &q, r->error_text, sizeof r->error_text))
 		return r->error = RL_EINVAL;
-	if (!q.threads)
-		q.threads = w->uses & RL_WP_THREADS ? RL_WL_DFS_THREADS : w->threads;
-	if (!q.iters)
-		q.iters = (w->uses & RL_WP_ITERS) && !(w->flags & RL_WF_WEAK) ? RL_WL_DFS_ITERS : w->iters;
+	rl_workload_dfs_size(w, p, &q.threads, &q.iters);
 	if (q.check == RL_CHECK_ABORT) {
 		snprintf(r->error_text, sizeof r->error_text,
 			 "--check abort ends the process at the first report: a model exploration takes report or off");

@@ -327,6 +327,128 @@ static const struct rl_workload catalog[] = {
 		.run = rl__wl_deadlock_ordered,
 	},
 	{
+		.name = "condvar-lost-wakeup",
+		.concept = "a Condvar wait that does not re-check its predicate loses a wakeup",
+		.summary = "a waiter waits once per message, without looking at the mailbox: a notify that came first is lost",
+		.invariant = "the waiter receives every message, in order",
+		.lesson = "A Condvar remembers nothing: a notify with nobody waiting is lost. The notifier\n"
+			  "filled the box and notified before the waiter locked, so its single wait() sleeps\n"
+			  "forever (and a spurious wakeup would take an empty box for a message). Loop on the predicate.",
+		.twin = "condvar-while-loop",
+		.expected = RL_VERDICT_DEADLOCK,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.flags = RL_WF_SIMULATE | RL_WF_SCHEDULED_ONLY,
+		.threads = 2,
+		.iters = 8,
+		.iters_unit = "messages",
+		.run = rl__wl_condvar_lost_wakeup,
+	},
+	{
+		.name = "condvar-while-loop",
+		.concept = "while (!ready) wait: the predicate re-checked under the lock",
+		.summary = "the same handoff, the waiter looping `while (box == 0) wait(full)`",
+		.invariant = "the waiter receives every message, in order",
+		.lesson = "The loop looks at the box under the lock before every wait and after every return:\n"
+			  "a notify that came first left the box full (no wait), a spurious wakeup finds it\n"
+			  "empty (wait again). Every interleaving, spurious wakeups included, delivers each message.",
+		.twin = "condvar-lost-wakeup",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = RL_WP_ITERS | RL_WP_STACK,
+		.threads = 2,
+		.iters = 10000,
+		.sim_iters = 8,
+		.iters_unit = "messages",
+		.run = rl__wl_condvar_while_loop,
+	},
+	{
+		.name = "channel-pipeline",
+		.concept = "mpsc: cloned Senders, FIFO per sender, the end of the stream when every Sender is dropped",
+		.summary = "producers send numbered messages through cloned Senders; the consumer loops until RL_EDISCONNECTED",
+		.invariant = "every message arrives once, in its sender's order, and the loop ends on disconnection",
+		.lesson = "Each producer moves a clone of the Sender into its thread and drops it when done; main\n"
+			  "drops the original. Once the last Sender is gone, recv() returns Err(RecvError)\n"
+			  "(RL_EDISCONNECTED) after the queue is drained: the consumer's loop ends by itself.",
+		.twin = "channel-sender-kept",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 3,
+		.iters = 10000,
+		.sim_iters = 8,
+		.iters_unit = "messages per producer",
+		.run = rl__wl_channel_pipeline,
+		.dfs_iters = 1, /* 2 x 2 messages is ~1e6 classes of interleavings: minutes */
+	},
+	{
+		.name = "channel-sender-kept",
+		.concept = "a Sender kept alive: the receiver's loop never ends",
+		.summary = "the same pipeline, but main holds its original Sender while it joins the consumer",
+		.invariant = "every message arrives once, in its sender's order, and the loop ends on disconnection",
+		.lesson = "Every message arrived, but main still owns a Sender, so the channel is not disconnected:\n"
+			  "the consumer waits in recv() for a message nobody will send, and main waits to join it.\n"
+			  "Rust's program hangs the same way; drop(tx) before the joins (channel-pipeline).",
+		.twin = "channel-pipeline",
+		.expected = RL_VERDICT_DEADLOCK,
+		.uses = ALL,
+		.flags = RL_WF_SIMULATE | RL_WF_SCHEDULED_ONLY,
+		.threads = 3,
+		.iters = 8,
+		.iters_unit = "messages per producer",
+		.run = rl__wl_channel_sender_kept,
+		.dfs_iters = 1, /* 2 x 2 messages is ~1e6 classes of interleavings: minutes */
+	},
+	{
+		.name = "rwlock-readers",
+		.concept = "read-mostly sharing behind a lock: RwLock's readers share it, a writer excludes them",
+		.summary = "readers take read guards on an Arc<RwLock<Config>> while one writer rewrites it now and then",
+		.invariant = "every read sees a whole version, never an older one than before; the last version is the writer's",
+		.lesson = "Readers hold the lock together and a writer alone: each read guard sees a whole\n"
+			  "version. Unlike RCU (rcu-config), readers write the lock word and wait for a writer;\n"
+			  "a waiting writer keeps new readers out, so it is not starved (bench: read-mutex, read-rcu).",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 10000,
+		.sim_iters = 16,
+		.iters_unit = "reads per reader",
+		.run = rl__wl_rwlock_readers,
+	},
+	{
+		.name = "barrier-phases",
+		.concept = "Barrier: no thread starts a phase before every thread finished the last",
+		.summary = "workers write their slot, wait at a Barrier, read their neighbour's, wait again; phase after phase",
+		.invariant = "every read sees its own phase's value; every generation has exactly one leader",
+		.lesson = "The first wait orders every write of a phase before every read of it, the second\n"
+			  "every read before the next writes. Barrier::wait returns is_leader() for exactly\n"
+			  "one thread of each generation: one thread can do the phase's bookkeeping.",
+		.twin = "barrier-phases-unsynced",
+		.expected = RL_VERDICT_CLEAN,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 1000,
+		.sim_iters = 4,
+		.iters_unit = "phases",
+		.run = rl__wl_barrier_phases,
+		.dfs_iters = 1,
+	},
+	{
+		.name = "barrier-phases-unsynced",
+		.concept = "the same phases without the Barrier: a data race",
+		.summary = "workers write their slot and read their neighbour's with nothing between: stale reads",
+		.invariant = "every read sees its own phase's value; every generation has exactly one leader",
+		.lesson = "Nothing orders a worker's write with its neighbour's read: a data race in every\n"
+			  "interleaving (racelab's detector and TSan report it), and a worker that runs ahead or\n"
+			  "behind reads another phase's value. Rust rejects the shared &mut; C compiles it.",
+		.twin = "barrier-phases",
+		.expected = RL_VERDICT_RACE,
+		.uses = ALL,
+		.threads = 4,
+		.iters = 1000,
+		.sim_iters = 4,
+		.iters_unit = "phases",
+		.run = rl__wl_barrier_phases_unsynced,
+		.dfs_iters = 1,
+	},
+	{
 		.name = "sb-litmus",
 		.concept = "weak memory: a store and a later load of another location reorder",
 		.summary = "store buffering: each thread stores one flag (release), then loads the other's (acquire)",

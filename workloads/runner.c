@@ -177,6 +177,7 @@ static void sim_collect(struct rl_workload_result *r)
 	s->nreports_all = rl_probe_report_count();
 	for (size_t i = 0; i < s->nreports_all && s->nreports < RL_WL_MAX_SIM_REPORTS; i++) {
 		const rl_probe_report *rep = rl_probe_report_at(i);
+		rl_wl_report_from_probe(&s->report_data[s->nreports], rep);
 		char *dst = s->reports[s->nreports++];
 		snprintf(dst, RL_WL_SIM_REPORT, "%s", rep->text ? rep->text : "");
 		if (rep->kind == RL_REPORT_RACE && rep->count > 1) {
@@ -467,7 +468,9 @@ void rl__wl_sink(const struct rl_check_report *rep, void *ctx)
 		r->reports[rep->kind]++;
 	if (rep->kind == RL_CHECK_USE_AFTER_FREE && r->live_at_free == UINT64_MAX && rep->live != SIZE_MAX)
 		r->live_at_free = rep->live;
-	rl__wl_message(r, rep->message);
+	struct rl_wl_report data;
+	rl_wl_report_from_check(&data, rep);
+	rl__wl_message(r, rep->message, &data);
 	if (rl_check_mode() == RL_CHECK_ABORT && verdict_fd >= 0) {
 		/* One announcement is all the parent needs; later reports racing
 		 * with the abort skip the write. verdict_fd is set before the
@@ -695,7 +698,16 @@ static int run_isolated(const struct rl_workload *w, const struct rl_workload_pa
 			char msg[RL_WL_TEXT];
 			size_t n = strcspn(line, "\n");
 			snprintf(msg, sizeof msg, "%.*s", (int)(n < sizeof msg - 1 ? n : sizeof msg - 1), line);
-			rl__wl_message(r, msg);
+			struct rl_wl_report data = {.kind = "overflow", .object = "thread stack",
+						    .rule = "a thread's stack is finite (Rust's spawned threads get 2 MiB, "
+							    "main 8 MiB): recursion past it hits the guard page and Rust "
+							    "aborts the process"};
+			if (!strncmp(msg, "thread '", 8)) { /* Rust's line names the thread */
+				size_t len = strcspn(msg + 8, "'");
+				snprintf(data.threads[0], sizeof data.threads[0], "%.*s", (int)len, msg + 8);
+				data.nsides = 1;
+			}
+			rl__wl_message(r, msg, &data);
 		}
 	}
 	return r->error;

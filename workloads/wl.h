@@ -25,7 +25,8 @@
 void rl__wl_measure(struct rl_workload_result *r, const char *key, const char *label,
 		    double value, const char *unit);
 void rl__wl_note(struct rl_workload_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rl__wl_message(struct rl_workload_result *r, const char *msg);
+/* Keep @msg (and @data as its report, when not NULL) among r's messages. */
+void rl__wl_message(struct rl_workload_result *r, const char *msg, const struct rl_wl_report *data);
 /* Set the invariant triple; held is expected == observed. */
 void rl__wl_counts(struct rl_workload_result *r, const char *unit, int64_t expected, int64_t observed);
 /* Record why the workload could not run. Return: @err. */
@@ -46,6 +47,30 @@ typedef void rl__wl_body(void *ctx, unsigned index);
  * Return: RL_OK or the spawn error.
  */
 int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, struct rl_workload_result *r);
+
+/* One thread of a workload's cast: its name (reports say it), body and argument. */
+struct rl__wl_thread {
+	const char *name;
+	rl_thread_fn *fn;
+	void *arg;
+};
+
+/**
+ * rl__wl_threads_run() - spawn the @n threads of @ts in order, then join them.
+ * @stack:   stack size of each (0: the default, 2 MiB).
+ * @abandon: when a spawn fails, called with @arg on this thread before the
+ *           joins, to release the threads already started that would wait
+ *           for the missing ones; NULL when none would.
+ *
+ * Unlike a team, the threads start as they are spawned (no gate) and each
+ * runs its own body. If a spawn fails, the rest never start, the threads
+ * already started are joined and the error is recorded in @r. Panicked
+ * threads are counted in r->panics.
+ * Context: the runtime main thread of a workload.
+ * Return: RL_OK or the spawn error.
+ */
+int rl__wl_threads_run(const struct rl__wl_thread *ts, unsigned n, size_t stack, void (*abandon)(void *arg),
+		       void *arg, struct rl_workload_result *r);
 
 /*
  * The handles of a team of @n workers sharing the Arc @a, each a clone made
@@ -187,6 +212,9 @@ rl_workload_fn rl__wl_arc_clone, rl__wl_arc_cell, rl__wl_arc_mutex, rl__wl_arc_a
 rl_workload_fn rl__wl_mutex_poison, rl__wl_rcu_config;
 rl_workload_fn rl__wl_masked_race, rl__wl_masked_race_fixed;
 rl_workload_fn rl__wl_deadlock, rl__wl_deadlock_ordered;
+rl_workload_fn rl__wl_condvar_lost_wakeup, rl__wl_condvar_while_loop;
+rl_workload_fn rl__wl_channel_pipeline, rl__wl_channel_sender_kept;
+rl_workload_fn rl__wl_rwlock_readers, rl__wl_barrier_phases, rl__wl_barrier_phases_unsynced;
 rl_workload_fn rl__wl_sb_litmus, rl__wl_sb_litmus_fixed, rl__wl_peterson, rl__wl_peterson_fixed;
 rl_workload_fn rl__wl_stack_vs_heap, rl__wl_vec_growth, rl__wl_copy_move_clone;
 

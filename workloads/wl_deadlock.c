@@ -81,24 +81,14 @@ static int run(const struct rl_workload_params *p, struct rl_workload_result *r,
 	}
 	rl_mutex_init(c.a, sizeof(int64_t));
 	rl_mutex_init(c.b, sizeof(int64_t));
-	rl_thread *t1, *t2;
-	rl_thread_opts o1 = {.name = "left", .stack_size = p->stack}, o2 = {.name = "right", .stack_size = p->stack};
-	int err = rl_thread_spawn(&t1, left, &c, &o1);
-	if (!err && (err = rl_thread_spawn(&t2, right, &c, &o2)) != RL_OK)
-		rl_thread_join(t1, NULL);
-	if (!err) {
-		void *ret = NULL;
-		if (rl_thread_join(t1, &ret) == RL_EPANICKED)
-			r->panics++, free(ret);
-		if (rl_thread_join(t2, &ret) == RL_EPANICKED)
-			r->panics++, free(ret);
-	}
+	const struct rl__wl_thread ts[] = {{"left", left, &c}, {"right", right, &c}};
+	int err = rl__wl_threads_run(ts, 2, p->stack, NULL, NULL, r);
 	rl_mutex_destroy(c.a);
 	rl_mutex_destroy(c.b);
 	free(c.a);
 	free(c.b);
 	if (err)
-		return rl__wl_fail(r, err, "cannot spawn a thread: %s", rl_strerror(err));
+		return err;
 	rl__wl_counts(r, "rounds", (int64_t)(2 * c.rounds), (int64_t)(c.done[0] + c.done[1]));
 	return RL_OK;
 }

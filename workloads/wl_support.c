@@ -46,10 +46,54 @@ void rl__wl_note(struct rl_workload_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-void rl__wl_message(struct rl_workload_result *r, const char *msg)
+void rl__wl_message(struct rl_workload_result *r, const char *msg, const struct rl_wl_report *data)
 {
-	if (r->nmessages < RL_WL_MAX_MESSAGES)
-		copy_text(r->messages[r->nmessages++], RL_WL_TEXT, msg);
+	if (r->nmessages >= RL_WL_MAX_MESSAGES)
+		return;
+	if (data)
+		r->message_data[r->nmessages] = *data;
+	else
+		memset(&r->message_data[r->nmessages], 0, sizeof r->message_data[0]);
+	copy_text(r->messages[r->nmessages++], RL_WL_TEXT, msg);
+}
+
+
+void rl_wl_report_from_probe(struct rl_wl_report *out, const rl_probe_report *rep)
+{
+	memset(out, 0, sizeof *out);
+	copy_text(out->kind, sizeof out->kind, rep->kind == RL_REPORT_DEADLOCK ? "deadlock" : "race");
+	copy_text(out->object, sizeof out->object, rep->obj_kind);
+	out->object_id = rep->obj_id;
+	const rl_probe_access *side[2] = {&rep->cur, &rep->prev};
+	for (unsigned i = 0; i < 2 && side[i]->thread[0]; i++) {
+		copy_text(out->threads[i], sizeof out->threads[i], side[i]->thread);
+		copy_text(out->ops[i], sizeof out->ops[i], side[i]->op);
+		copy_text(out->access[i], sizeof out->access[i], rep->kind != RL_REPORT_RACE ? "" : side[i]->write ? "write" : "read");
+		copy_text(out->sites[i], sizeof out->sites[i], side[i]->known && strcmp(side[i]->site_text, "?") ? side[i]->site_text : "");
+		out->nsides = i + 1;
+	}
+	copy_text(out->missing_edge, sizeof out->missing_edge, rep->edge);
+	copy_text(out->rule, sizeof out->rule, rep->rule);
+}
+
+void rl_wl_report_from_check(struct rl_wl_report *out, const struct rl_check_report *rep)
+{
+	static const char *const kinds[RL_CHECK_NKINDS] = {
+		[RL_CHECK_SEND] = "send", [RL_CHECK_SYNC] = "sync", [RL_CHECK_USE_AFTER_FREE] = "use_after_free"};
+	memset(out, 0, sizeof *out);
+	copy_text(out->kind, sizeof out->kind, (unsigned)rep->kind < RL_CHECK_NKINDS ? kinds[rep->kind] : "?");
+	copy_text(out->object, sizeof out->object, rep->type);
+	copy_text(out->threads[0], sizeof out->threads[0], rep->thread);
+	copy_text(out->ops[0], sizeof out->ops[0], rep->op);
+	if (rep->file)
+		snprintf(out->sites[0], sizeof out->sites[0], "%s:%d", rep->file, rep->line);
+	out->nsides = 1;
+	if (rep->owner && rep->owner[0]) {
+		/* the owner's side: where it made the object is not kept */
+		copy_text(out->threads[1], sizeof out->threads[1], rep->owner);
+		out->nsides = 2;
+	}
+	copy_text(out->rule, sizeof out->rule, rep->rule);
 }
 
 void rl__wl_counts(struct rl_workload_result *r, const char *unit, int64_t expected, int64_t observed)
@@ -168,6 +212,34 @@ int rl__wl_team_run(unsigned n, size_t stack, rl__wl_body *body, void *ctx, stru
 	return err;
 }
 
+
+int rl__wl_threads_run(const struct rl__wl_thread *ts, unsigned n, size_t stack, void (*abandon)(void *arg),
+		       void *arg, struct rl_workload_result *r)
+{
+	rl_thread **hs = calloc(n ? n : 1, sizeof *hs);
+	if (!hs)
+		return rl__wl_fail(r, RL_ENOMEM, "out of memory for %u threads", n);
+	unsigned spawned = 0;
+	int err = RL_OK;
+	for (; spawned < n; spawned++) {
+		rl_thread_opts o = {.name = ts[spawned].name, .stack_size = stack};
+		if ((err = rl_thread_spawn(&hs[spawned], ts[spawned].fn, ts[spawned].arg, &o)) != RL_OK)
+			break;
+	}
+	if (err && abandon)
+		abandon(arg);
+	for (unsigned i = 0; i < spawned; i++) {
+		void *ret = NULL;
+		if (rl_thread_join(hs[i], &ret) == RL_EPANICKED) {
+			r->panics++;
+			free(ret);
+		}
+	}
+	free(hs);
+	if (err)
+		rl__wl_fail(r, err, "cannot spawn thread '%s': %s", ts[spawned].name, rl_strerror(err));
+	return err;
+}
 
 /* ---- a team sharing one Arc ---------------------------------------------- */
 

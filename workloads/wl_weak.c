@@ -59,19 +59,8 @@ static void *sb_b(void *arg)
 static int run2(const struct rl_workload_params *p, struct rl_workload_result *r, rl_thread_fn *a,
 		rl_thread_fn *b, void *arg)
 {
-	rl_thread *t1, *t2;
-	rl_thread_opts o1 = {.name = "a", .stack_size = p->stack}, o2 = {.name = "b", .stack_size = p->stack};
-	int err = rl_thread_spawn(&t1, a, arg, &o1);
-	if (!err && (err = rl_thread_spawn(&t2, b, arg, &o2)) != RL_OK)
-		rl_thread_join(t1, NULL);
-	if (err)
-		return rl__wl_fail(r, err, "cannot spawn a thread: %s", rl_strerror(err));
-	void *ret = NULL;
-	if (rl_thread_join(t1, &ret) == RL_EPANICKED)
-		r->panics++, free(ret);
-	if (rl_thread_join(t2, &ret) == RL_EPANICKED)
-		r->panics++, free(ret);
-	return RL_OK;
+	const struct rl__wl_thread ts[] = {{"a", a, arg}, {"b", b, arg}};
+	return rl__wl_threads_run(ts, 2, p->stack, NULL, NULL, r);
 }
 
 static int sb_run(const struct rl_workload_params *p, struct rl_workload_result *r, bool fixed)

@@ -23,7 +23,7 @@
 //!   run NAME ITERS -> ns X cycles Y      (one batch; per-op figures)
 //! NAME is rc-clone-drop, arc-clone-drop, mutex-lock-unlock, or one of the
 //! std::sync rows: mpsc-send-recv, sync-send-recv, rendezvous, mpsc-2,
-//! rwlock-read-drop, rwlock-write-drop, rwlock-read-mostly-2,
+//! sync-mpsc-2, rendezvous-2, rwlock-read-drop, rwlock-write-drop, rwlock-read-mostly-2,
 //! condvar-ping-pong, condvar-notify-one (their C twins are in
 //! bench/bench_stdsync.c; a second thread is spawned inside the batch, as
 //! there).
@@ -183,29 +183,36 @@ fn sync_loop(s: &Subjects, n: u64) {
     }
 }
 
-// `producers` threads send n messages in all; this thread receives them.
-fn producers(n: u64, rendezvous: bool, producers: u64) {
-    let (rx, handles) = if rendezvous {
-        let (tx, rx) = mpsc::sync_channel::<u64>(0);
-        let h = std::thread::spawn(move || {
-            for i in 0..n {
-                tx.send(i).unwrap();
-            }
-        });
-        (rx, vec![h])
-    } else {
-        let (tx, rx) = mpsc::channel::<u64>();
+// `producers` threads send n messages in all through channel() (bound None)
+// or sync_channel(bound); this thread receives them.
+fn producers(n: u64, bound: Option<usize>, producers: u64) {
+    fn spawn_all<S: Clone + Send + 'static>(
+        tx: S,
+        n: u64,
+        producers: u64,
+        send: fn(&S, u64),
+    ) -> Vec<std::thread::JoinHandle<()>> {
         let mut hs = Vec::new();
         for p in 0..producers {
             let tx = tx.clone();
             let k = n / producers + if p == 0 { n % producers } else { 0 };
             hs.push(std::thread::spawn(move || {
                 for i in 0..k {
-                    tx.send(i).unwrap();
+                    send(&tx, i);
                 }
             }));
         }
-        (rx, hs)
+        hs
+    }
+    let (rx, handles) = match bound {
+        Some(b) => {
+            let (tx, rx) = mpsc::sync_channel::<u64>(b);
+            (rx, spawn_all(tx, n, producers, |tx, i| tx.send(i).unwrap()))
+        }
+        None => {
+            let (tx, rx) = mpsc::channel::<u64>();
+            (rx, spawn_all(tx, n, producers, |tx, i| tx.send(i).unwrap()))
+        }
     };
     let mut got = 0u64;
     while let Ok(v) = rx.recv() {
@@ -219,11 +226,19 @@ fn producers(n: u64, rendezvous: bool, producers: u64) {
 }
 
 fn rendezvous_loop(_s: &Subjects, n: u64) {
-    producers(n, true, 1);
+    producers(n, Some(0), 1);
 }
 
 fn mpsc2_loop(_s: &Subjects, n: u64) {
-    producers(n, false, 2);
+    producers(n, None, 2);
+}
+
+fn sync_mpsc2_loop(_s: &Subjects, n: u64) {
+    producers(n, Some(16), 2);
+}
+
+fn rendezvous2_loop(_s: &Subjects, n: u64) {
+    producers(n, Some(0), 2);
 }
 
 fn rw_read_loop(s: &Subjects, n: u64) {
@@ -305,6 +320,8 @@ fn lookup(name: &str) -> Option<fn(&Subjects, u64)> {
         "sync-send-recv" => Some(sync_loop),
         "rendezvous" => Some(rendezvous_loop),
         "mpsc-2" => Some(mpsc2_loop),
+        "sync-mpsc-2" => Some(sync_mpsc2_loop),
+        "rendezvous-2" => Some(rendezvous2_loop),
         "rwlock-read-drop" => Some(rw_read_loop),
         "rwlock-write-drop" => Some(rw_write_loop),
         "rwlock-read-mostly-2" => Some(rw_mostly2_loop),
@@ -369,6 +386,8 @@ fn main() {
         "sync-send-recv",
         "rendezvous",
         "mpsc-2",
+        "sync-mpsc-2",
+        "rendezvous-2",
         "rwlock-read-drop",
         "rwlock-write-drop",
         "rwlock-read-mostly-2",

@@ -68,6 +68,9 @@ struct rl_check_report {
 	size_t live;          /* use-after-free: live references when the count reached
 	                       * zero, from the live callback; SIZE_MAX if unknown */
 	const char *message;  /* the whole report in Rust's words, no newline */
+	const char *rule;     /* the Rust rule it breaks, in words */
+	const char *file;     /* the call site that made it (relative to the source root) */
+	int line;
 };
 
 typedef void rl_check_sink(const struct rl_check_report *report, void *ctx);

@@ -378,6 +378,8 @@ void rl_yield(void);
 /* Scheduling points per schedule when rl_model_config.max_steps is 0. */
 #define RL_MODEL_DEFAULT_MAX_STEPS 100000
 
+struct rl_probe_report;
+
 typedef enum rl_model_strategy { RL_MODEL_DFS = 0, RL_MODEL_RANDOM, RL_MODEL_PCT } rl_model_strategy;
 
 /* What a modelled atomic load may read (model.h's header comment). */
@@ -425,6 +427,11 @@ typedef enum rl_model_failure {
  * @timeline:         an SVG file for the failing schedule's picture
  *                    (racelab/timeline.h); NULL = none. Written only when a
  *                    schedule fails; the report says it was written.
+ * @report_sink:      called once with the detector's report (a race, a use
+ *                    after free racing with its free, a deadlock) when it is
+ *                    the failure rl_model() stops at, before it returns: the
+ *                    report as data, valid only during the call. NULL: none.
+ * @report_ctx:       passed to @report_sink.
  *
  * Environment variables override it: RACELAB_REPLAY, RACELAB_STRATEGY
  * (dfs|random|pct), RACELAB_SCHEDULES, RACELAB_SEED, RACELAB_PREEMPTIONS,
@@ -446,6 +453,8 @@ typedef struct rl_model_config {
 	bool (*should_stop)(void);
 	unsigned tolerate;
 	rl_model_memory memory;
+	void (*report_sink)(const struct rl_probe_report *r, void *ctx); /* an rl_probe_sink (probe.h) */
+	void *report_ctx;
 } rl_model_config;
 
 /**

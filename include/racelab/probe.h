@@ -497,10 +497,13 @@ typedef struct rl_probe_access {
  * struct rl_probe_report - a race or a deadlock, structured and as text.
  * @kind:     RL_REPORT_RACE or RL_REPORT_DEADLOCK.
  * @addr:     the raced location (races).
- * @obj_kind: the location's kind ("Rc<T> strong count").
+ * @obj_kind: the location's kind ("Rc<T> strong count"); a deadlock: the kind
+ *            of what its first blocked thread waits for ("Mutex", "thread").
  * @obj_id:   the object's number in this session (#N in traces and reports;
  *            numbered in order of first appearance, so stable under replay).
- * @cur:      the access that found the race; @prev: the earlier one.
+ * @cur:      the access that found the race; @prev: the earlier one. A
+ *            deadlock: its first two blocked threads at their blocking
+ *            operation (@prev.thread is "" when only one thread is blocked).
  * @edge:     the missing happens-before edge, in words.
  * @rule:     the Rust rule it breaks, in plain words.
  * @count:    racy accesses folded into this report (deduplicated per location

@@ -167,6 +167,33 @@ struct rl_measure {
 	char unit[16];  /* "ns/op", "bytes", "" */
 };
 
+/*
+ * A report as data, made where the report is made: the detector's races and
+ * deadlocks (rl_wl_report_from_probe), the owner checks (rl_wl_report_from_check)
+ * and the runner (a stack overflow). `racelab run|explore|demo --json` print it
+ * as a report object beside the prose, which stays in messages[] / reports[].
+ * Side 0 is who made the report (a race's later access, the thread that used an
+ * Rc or Cell it does not own, a deadlock's first blocked thread); side 1 the
+ * other (the earlier access, the owner, the second blocked thread).
+ */
+struct rl_wl_report {
+	char kind[16];          /* "race", "deadlock", "send", "sync", "use_after_free", "overflow"; "" = none */
+	char object[64];        /* the object's kind: "Rc<T> strong count", "Rc<T>", "Cell<i64>", "Mutex" */
+	uint32_t object_id;     /* its #N in the session's traces; 0 = not numbered */
+	unsigned nsides;        /* 0, 1 or 2 sides below */
+	char threads[2][32];    /* thread names */
+	char ops[2][48];        /* the operation of each ("rl_rc_clone"); "" = unknown (null in JSON) */
+	char access[2][8];      /* races: "read" or "write" (a free is a write); "" otherwise */
+	char sites[2][96];      /* call sites ("workloads/wl_rc.c:40"); "" = unknown */
+	char missing_edge[640]; /* races: the happens-before edge nothing supplied; "" otherwise */
+	char rule[400];         /* the Rust rule it breaks, in words */
+};
+
+/* @out from the detector's @rep (a race or a deadlock). */
+void rl_wl_report_from_probe(struct rl_wl_report *out, const rl_probe_report *rep);
+/* @out from the owner checks' @rep (send, sync, use_after_free). */
+void rl_wl_report_from_check(struct rl_wl_report *out, const struct rl_check_report *rep);
+
 /* What racelab's detector and scheduler saw (all zero for a plain run). */
 struct rl_sim_result {
 	bool on;                 /* a probe session watched the run */
@@ -191,6 +218,7 @@ struct rl_sim_result {
 	unsigned nreports;       /* reports kept below (races and the deadlock, in order found) */
 	uint64_t nreports_all;
 	char reports[RL_WL_MAX_SIM_REPORTS][RL_WL_SIM_REPORT]; /* as printed, several lines */
+	struct rl_wl_report report_data[RL_WL_MAX_SIM_REPORTS]; /* reports[i] as data */
 };
 
 struct rl_workload_result {
@@ -208,6 +236,7 @@ struct rl_workload_result {
 	uint64_t live_at_free;   /* first use-after-free: references still live (UINT64_MAX unknown) */
 	unsigned nmessages;      /* kept messages (reports, the overflow report) */
 	char messages[RL_WL_MAX_MESSAGES][RL_WL_TEXT];
+	struct rl_wl_report message_data[RL_WL_MAX_MESSAGES]; /* messages[i] as data */
 	unsigned nmeasures;
 	struct rl_measure measures[RL_WL_MAX_MEASURES];
 	unsigned nnotes;         /* sentences with the run's figures */
@@ -244,6 +273,7 @@ struct rl_workload {
 	                          * point); 0: iters */
 	const char *iters_unit;  /* what --iters counts ("frames", "versions"); NULL: "iterations" */
 	rl_workload_fn *run;     /* runs on the runtime "main" thread */
+	uint64_t dfs_iters;      /* iterations of a DFS exploration; 0: RL_WL_DFS_ITERS */
 };
 
 /* The catalog, in tour order. Return: the number of entries. */
@@ -333,6 +363,12 @@ void rl_workload_explore_progress(rl_explore_progress_fn fn, void *arg);
 /* DFS exploration of a catalog workload runs it small unless told otherwise. */
 #define RL_WL_DFS_THREADS 2
 #define RL_WL_DFS_ITERS 2
+
+/* The threads and iterations a DFS exploration of @w runs: @p's, or the
+ * small defaults (RL_WL_DFS_THREADS; the workload's dfs_iters or
+ * RL_WL_DFS_ITERS; a weak-memory workload's own iterations). */
+void rl_workload_dfs_size(const struct rl_workload *w, const struct rl_workload_params *p, uint64_t *threads,
+			  uint64_t *iters);
 
 /**
  * rl_workload_explore_dfs() - run @w under rl_model()'s exhaustive DFS.

@@ -184,7 +184,7 @@ static void test_bad_durations_are_usage_errors(void **state)
 static void test_unknown_options_and_missing_values_are_usage_errors(void **state)
 {
 	expect_usage_error((const char *const[]){"bench", "--frobnicate", NULL}, "unknown option");
-	expect_usage_error((const char *const[]){"bench", "--json", NULL}, "--json needs a value");
+	expect_usage_error((const char *const[]){"bench", "--json-out", NULL}, "--json-out needs a value");
 	expect_usage_error((const char *const[]){"bench", "--pin=yes", NULL}, "--pin takes no value");
 }
 
@@ -210,6 +210,75 @@ static void test_json_out_refuses_dash_and_old_json_still_works(void **state)
 	assert_non_null(strstr(o.err, "racelab bench: note: --json FILE is now --json-out FILE"));
 	assert_non_null(strstr(o.err, "cannot write --json-out /nonexistent-dir/x.json"));
 	outcome_free(&o);
+}
+
+/* --json alone: JSON lines on stdout, each with a "type"; the next argument is
+ * a benchmark; '-' after it is refused; --json=FILE is the old form. */
+static void test_json_alone_prints_json_lines_with_a_type(void **state)
+{
+	struct outcome o;
+	run_cli(&o, (const char *const[]){"bench", "--json", "counter-relaxed", "--threads", "1,2", "--samples", "2",
+					  "--time-per-sample", "1", "--warmup", "0", NULL});
+	print_message("stderr: %s", o.err);
+	assert_int_equal(o.status, 0);
+	assert_null(strstr(o.err, "note: --json FILE"));
+	assert_null(strstr(o.out, "SUMMARY"));
+	size_t lines = 0, results = 0;
+	for (const char *l = o.out; *l; l = strchr(l, '\n') + 1) {
+		assert_int_equal(strncmp(l, "{\"type\":\"", 9), 0);
+		const char *end = strchr(l, '\n');
+		assert_non_null(end);
+		assert_true(end[-1] == '}');
+		results += !strncmp(l, "{\"type\":\"result\",\"benchmark\":\"counter-relaxed\"", 46);
+		lines++;
+	}
+	assert_int_equal(strncmp(o.out, "{\"type\":\"context\"", 17), 0);
+	assert_int_equal(results, 2);
+	assert_true(lines >= 3); /* context, two results, the contended ratio */
+	assert_non_null(strstr(o.out, "{\"type\":\"ratio\",\"label\":\"contended/uncontended counter-relaxed\""));
+	outcome_free(&o);
+
+	expect_usage_error((const char *const[]){"bench", "--json", "-", NULL}, "--json takes no '-'");
+	expect_usage_error((const char *const[]){"bench", "--json=-", NULL}, "--json takes no '-'");
+	run_cli(&o, (const char *const[]){"bench", "--json=/nonexistent-dir/x.json", NULL});
+	assert_int_equal(o.status, 2);
+	assert_non_null(strstr(o.err, "note: --json FILE is now --json-out FILE"));
+	assert_non_null(strstr(o.err, "cannot write --json-out /nonexistent-dir/x.json"));
+	outcome_free(&o);
+	/* a misspelt benchmark after --json is a benchmark, not a file name */
+	expect_usage_error((const char *const[]){"bench", "--json", "counter-relaxd", NULL}, "did you mean");
+}
+
+/* --plot when every benchmark ran at one thread count only: a warning, still a file. */
+static void test_plot_of_single_thread_benchmarks_warns(void **state)
+{
+	char dir[] = "/tmp/rl-bench-dir.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char plot[600];
+	snprintf(plot, sizeof plot, "%s/p.svg", dir);
+	struct outcome o;
+	run_cli(&o, (const char *const[]){"bench", "rc-clone-drop", "--samples", "2", "--time-per-sample", "1",
+					  "--warmup", "0", "--plot", plot, NULL});
+	print_message("stderr: %s", o.err);
+	assert_int_equal(o.status, 0);
+	assert_non_null(strstr(o.err, "racelab bench: warning: --plot has nothing to draw"));
+	assert_int_equal(count_entries(dir), 1);
+	outcome_free(&o);
+	remove_dir(dir);
+}
+
+/* A ratio near its target prints the digits that tell them apart: 1.049x, not 1.05x. */
+static void test_ratio_digits_tell_a_ratio_from_its_target(void **state)
+{
+	assert_int_equal(rl_bench_ratio_digits(1.049, 1.05), 3);
+	assert_int_equal(rl_bench_ratio_digits(1.0499, 1.05), 4);
+	assert_int_equal(rl_bench_ratio_digits(1.051, 1.05), 3);
+	assert_int_equal(rl_bench_ratio_digits(1.2, 1.05), 2);
+	assert_int_equal(rl_bench_ratio_digits(1.049, 0), 2); /* no target */
+	assert_int_equal(rl_bench_ratio_digits(1.05, 1.05), 2); /* exactly the target */
+	char buf[32];
+	snprintf(buf, sizeof buf, "%.*fx", rl_bench_ratio_digits(1.049, 1.05), 1.049);
+	assert_string_equal(buf, "1.049x");
 }
 
 static void test_usage_error_after_an_output_option_leaves_no_file(void **state)
@@ -304,6 +373,9 @@ int main(void)
 		cmocka_unit_test(test_unwritable_output_is_a_usage_error_and_creates_nothing),
 		cmocka_unit_test(test_usage_error_after_an_output_option_leaves_no_file),
 		cmocka_unit_test(test_json_out_refuses_dash_and_old_json_still_works),
+		cmocka_unit_test(test_json_alone_prints_json_lines_with_a_type),
+		cmocka_unit_test(test_plot_of_single_thread_benchmarks_warns),
+		cmocka_unit_test(test_ratio_digits_tell_a_ratio_from_its_target),
 		cmocka_unit_test(test_list_prints_every_benchmark_and_exits_0),
 		cmocka_unit_test(test_help_prints_usage_and_exits_0),
 		cmocka_unit_test(test_tiny_run_writes_each_output_file_and_a_summary_per_row),

@@ -2,7 +2,7 @@
 """cli_schema.py RACELAB — the command line as one tool.
 
   * JSON: every command's --json output parses; run and explore print one
-    object, list, demo, layout and stack print JSON lines, each with a "type";
+    object, list, demo, layout, stack and bench print JSON lines, each with a "type";
     the same key names everywhere (workload, expected_verdict).
   * --trace: the same seed gives the same reports with and without --trace
     (the README's replay promise: arc-cell --schedule random --seed 42
@@ -37,6 +37,32 @@ def check(cond, what):
 def run(*args, timeout=300):
     p = subprocess.run([racelab, *args], capture_output=True, text=True, timeout=timeout)
     return p.returncode, p.stdout, p.stderr
+
+
+REPORT_KEYS = {"kind", "object", "threads", "operations", "sites", "missing_edge", "rule", "text"}
+
+
+def check_report(rep, what, kind=None):
+    """A report object: kind, object {kind, id}, threads/operations/sites, missing_edge, rule, text."""
+    if not isinstance(rep, dict):
+        check(False, f"{what}: not an object: {rep!r:.80}")
+        return
+    check(REPORT_KEYS <= set(rep), f"{what}: keys {sorted(REPORT_KEYS - set(rep))} missing")
+    check(kind is None or rep.get("kind") == kind, f"{what}: kind {rep.get('kind')!r}, not {kind!r}")
+    check(isinstance(rep.get("text"), str) and rep["text"], f"{what}: the prose is kept in text")
+    check(isinstance(rep.get("rule"), str) and rep["rule"], f"{what}: the Rust rule")
+    n = len(rep.get("threads", []))
+    check(len(rep.get("operations", [])) == n and len(rep.get("sites", [])) == n,
+          f"{what}: threads, operations and sites side by side")
+    if rep.get("kind") == "race":
+        check(n == 2 and len(rep.get("accesses", [])) == 2, f"{what}: a race has two sides")
+        check(isinstance(rep.get("missing_edge"), str) and rep["missing_edge"], f"{what}: the missing edge")
+        check(isinstance(rep["object"], dict) and rep["object"].get("id"), f"{what}: the object and its #N")
+        check(f"#{rep['object']['id']}" in rep["text"], f"{what}: the object's #N is the prose's")
+    if rep.get("kind") in ("send", "sync"):
+        check(n == 2 and rep["threads"][1] and rep["threads"][0] in rep["text"], f"{what}: user and owner")
+    if rep.get("kind") == "deadlock":
+        check(n >= 1 and all(t in rep["text"] for t in rep["threads"]), f"{what}: the blocked threads")
 
 
 def json_lines(args, types):
@@ -80,6 +106,10 @@ check(by_name["arc-cell"]["supports"]["tsan"] == "race", "list: arc-cell races u
 for row in json_lines(["demo", "--json"], {"run"}):
     for key in ("workload", "expected_verdict", "verdict"):
         check(key in row, f"demo --json: no {key}")
+    for i, m in enumerate(row.get("reports", {}).get("messages", [])):
+        check_report(m, f"demo --json {row.get('workload')}: reports.messages[{i}]")
+    for i, m in enumerate((row.get("sim") or {}).get("reports", [])):
+        check_report(m, f"demo --json {row.get('workload')}: sim.reports[{i}]")
 
 layout = json_lines(["layout", "--json"], {"layout", "vtable", "place"})
 check({r["type"] for r in layout} == {"layout", "vtable", "place"}, "layout --json: all three row types")
@@ -89,9 +119,62 @@ check(len(stack) == 4, "stack --json: two default and two custom threads")
 live = json_lines(["stack", "--json", "--live", "3", "--stack", "256K"], {"stack_live"})
 check(live and live[0]["stack_bytes"] == 256 << 10, "stack --live --stack 256K: the stacks are 256 KiB")
 
+bench = json_lines(["bench", "--json", "arc-clone-drop", "arc-clone-drop-no-probe", "counter-relaxed",
+                    "--threads", "1,2", "--samples", "2", "--time-per-sample", "1", "--warmup", "0"],
+                   {"context", "result", "skip", "ratio", "target", "warning", "note"})
+check(bench and bench[0]["type"] == "context" and bench[0].get("threads") == [1, 2], "bench --json: context first")
+results = [b for b in bench if b["type"] == "result"]
+check({(b["benchmark"], b["threads"]) for b in results} ==
+      {("arc-clone-drop", 1), ("arc-clone-drop-no-probe", 1), ("counter-relaxed", 1), ("counter-relaxed", 2)},
+      "bench --json: one result a benchmark and thread count")
+for b in results:
+    for key in ("median_ns", "min_ns", "max_ns", "mad_ns", "samples", "iters", "stable"):
+        check(key in b, f"bench --json result {b.get('benchmark')}: no {key}")
+ratios = {b["label"]: b for b in bench if b["type"] == "ratio"}
+probe = ratios.get("Arc clone+drop / without the probe test", {})
+check(probe.get("target") == 1.05 and isinstance(probe.get("met"), bool), "bench --json: the ratio with its target")
+check("contended/uncontended counter-relaxed" in ratios, "bench --json: the contended ratio")
+rc, out, err = run("bench", "--json", "-")
+check(rc == 2 and out == "" and err.count("\n") == 1, "bench --json -: refused in one line")
+rc, out, err = run("bench", "--json-out", "-")
+check(rc == 2 and out == "" and err.count("\n") == 1, "bench --json-out -: refused in one line")
+rc, out, _ = run("bench", "--json", "--list")
+check(rc == 0 and all(json.loads(l)["type"] == "benchmark" for l in out.splitlines()), "bench --json --list")
+
 r = json_object(["run", "arc-cell", "--json"])
 check(r.get("type") == "run" and r.get("workload") == "arc-cell", "run --json: type run, workload")
 check(r.get("expected_verdict") == "sync-violation", "run --json: expected_verdict")
+check(r["reports"]["messages"], "run arc-cell --json: owner-check reports")
+for m in r["reports"]["messages"]:
+    check_report(m, "run arc-cell --json: reports.messages", "sync")
+
+# --- reports as objects: run, explore (pct, random, dfs), the same keys ----------
+r = json_object(["run", "rc-send", "--detect", "hb", "--json"])
+check(r["reports"]["messages"] and r["sim"]["reports"], "run rc-send --detect hb: owner and detector reports")
+for m in r["reports"]["messages"]:
+    check_report(m, "run rc-send: reports.messages", m.get("kind") if m.get("kind") == "use_after_free" else "send")
+for m in r["sim"]["reports"]:
+    check_report(m, "run rc-send --detect hb: sim.reports", "race")
+check(any(m["object"]["kind"] == "Rc<T> strong count" for m in r["sim"]["reports"]), "rc-send: the race on Rc's count")
+for args, kind in ((["explore", "masked-race", "--json"], "race"),
+                   (["explore", "masked-race", "--strategy", "random", "--json"], "race"),
+                   (["explore", "deadlock", "--json"], "deadlock"),
+                   (["explore", "rc-send", "--strategy", "dfs", "--json"], "race"),
+                   (["explore", "deadlock", "--strategy", "dfs", "--json"], "deadlock"),
+                   (["explore", "masked-race", "--strategy", "dfs", "--json"], "race")):
+    x = json_object(args)
+    what = " ".join(args)
+    check(x.get("type") == "explore", f"{what}: type explore")
+    check(x.get("workload") == args[1] and x.get("expected_verdict") == by_name[args[1]]["expected_verdict"],
+          f"{what}: workload and expected_verdict as list names them")
+    check(x.get("found") is True and isinstance(x.get("verdict"), str), f"{what}: found, with a verdict")
+    check_report(x.get("report"), f"{what}: report", kind)
+x = json_object(["explore", "deadlock", "--strategy", "dfs", "--json"])
+check(x.get("verdict") == "deadlock" and x["report"]["threads"] == ["left", "right"],
+      "explore deadlock --strategy dfs: verdict deadlock between left and right")
+x = json_object(["explore", "masked-race-fixed", "--strategy", "dfs", "--json"], rcs=(0,))
+check(x.get("found") is False and x.get("failure") is None and "report" not in x,
+      "explore masked-race-fixed --strategy dfs: no failure, no report")
 
 x = json_object(["explore", "masked-race", "--json"])
 check(x.get("workload") == "masked-race" and x.get("found") is True, "explore --json: masked-race found")
@@ -177,7 +260,8 @@ for seed in range(1, 21):
     r = json_object(["run", "deadlock", "--schedule", "random", "--seed", str(seed), "--json"])
     if r.get("verdict") == "deadlock":
         found = True
-        check(any("deadlock: no thread can run" in t for t in r["sim"]["reports"]), "deadlock: the report")
+        check(any("deadlock: no thread can run" in t["text"] for t in r["sim"]["reports"]), "deadlock: the report")
+        check_report(r["sim"]["reports"][0], "run deadlock: sim.reports[0]", "deadlock")
         break
 check(found, "run deadlock --schedule random: a deadlock within seeds 1..20")
 x = json_object(["explore", "deadlock-ordered", "--schedules", "200", "--json"], rcs=(0,))

@@ -466,12 +466,6 @@ static void body_rwlock(void *arg)
 static void test_rwlock_write_unlock_orders_later_reads(void **state)
 {
 	(void)state;
-#ifdef __SANITIZE_THREAD__
-	/* Open defect: under TSan this body shows two threads past the baton at
-	 * once (rl__sched_start's state store against a choose() on another
-	 * thread); the debug and ASan runs pass. Skipped here until found. */
-	skip();
-#endif
 	expect_clean(body_rwlock);
 }
 

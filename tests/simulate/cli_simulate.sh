@@ -7,18 +7,7 @@
 set -u
 bin=$1
 tsan=${RL_SIM_TSAN:-0}
-fail() { echo "FAIL: $*"; exit 1; }
-out=$(mktemp) err=$(mktemp)
-trap 'rm -f "$out" "$err"' EXIT
-sanitizer_report='WARNING: ThreadSanitizer|ERROR: AddressSanitizer|ERROR: LeakSanitizer|:[0-9]+:[0-9]+: runtime error:'
-
-# run CMD... : stdout in $out, stderr in $err, exit status in $rc; no sanitizer report.
-run() {
-  "$@" >"$out" 2>"$err"
-  rc=$?
-  if grep -Eq "$sanitizer_report" "$err"; then cat "$err"; fail "sanitizer report: $*"; fi
-}
-has() { grep -qF -- "$1" "$out" || { cat "$out"; fail "missing '$1'"; }; }
+. "$(dirname "$0")/../cli_common.sh"
 
 # Usage errors: one line on stderr, exit 2.
 usage() {
