@@ -25,8 +25,8 @@
  * The channel is a mutex, two condvars and a ring buffer (a linked list of
  * blocks in Rust's; the semantics are the same). Probes (probe.h): the mutex
  * is probed, so the detector sees send -> recv edges, and a blocked send or
- * recv is the condvar's probed wait: a scheduling point, not yet a modelled
- * blocked thread.
+ * recv is the condvar's probed wait: a blocked thread for the scheduler and
+ * rl_model(), and a deadlock naming the channel when nothing can wake it.
  */
 #ifndef RACELAB_CHANNEL_H
 #define RACELAB_CHANNEL_H

@@ -21,11 +21,12 @@
  * predicate without holding the mutex can lose a wakeup, with Rust's Condvar
  * as with this one.
  *
- * Probes (probe.h): while a detector or the scheduler is attached, a wait
- * unlocks (probed), probes RL_PROBE_YIELD and relocks (probed): a spurious
- * wakeup, which the semantics allow, so that a probed thread never sleeps in
- * the futex. The detector sees the mutex's edges; the scheduler sees the
- * wait as a scheduling point, not yet as a blocked thread.
+ * Probes (probe.h): while a detector or the scheduler is attached, a wait is
+ * a probed wait on the condvar's futex word (RL_PROBE_WAIT) and a notify a
+ * probed notify: the detector sees the notify -> woken-wait edge and the
+ * mutex's edges; the scheduler and rl_model() see a waiting thread as blocked
+ * until a notify wakes it, explore spurious wakeups as a choice, and report a
+ * wait nobody can end as a deadlock naming the condvar.
  */
 #ifndef RACELAB_CONDVAR_H
 #define RACELAB_CONDVAR_H
