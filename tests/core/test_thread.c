@@ -23,6 +23,7 @@
 #include <racelab/thread.h>
 
 #include "death.h"
+#include "deep_stack.h"
 
 #define MIB ((size_t)1 << 20)
 
@@ -261,19 +262,6 @@ static void test_panic_on_runtime_main_exits_101(void **state)
 
 /* ---- stack overflow -------------------------------------------------------- */
 
-#define FRAME 512
-/* Twice what fits in 2 MiB, comfortably inside 8 MiB. */
-#define DEEP ((2 * 2 * MIB) / FRAME)
-
-static size_t recurse(size_t depth, size_t target)
-{
-	volatile char frame[FRAME];
-	frame[0] = (char)depth;
-	rl_thread_set_depth(depth);
-	if (depth >= target)
-		return frame[0];
-	return recurse(depth + 1, target) + frame[0]; /* not a tail call */
-}
 
 static void *deep_worker(void *arg)
 {

@@ -21,6 +21,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "deep_stack.h"
+
 #define MIB ((size_t)1 << 20)
 
 /* ---- identity across scheduling points ---- */
@@ -147,19 +149,6 @@ static void test_model_panic_unwinds_only_its_thread(void **state)
 
 /* ---- stacks: 8 MiB main, 2 MiB spawned, Rust's overflow report ---- */
 
-#define FRAME 512
-/* Twice what fits in 2 MiB, comfortably inside 8 MiB. */
-#define DEEP ((2 * 2 * MIB) / FRAME)
-
-static size_t recurse(size_t depth, size_t target)
-{
-	volatile char frame[FRAME];
-	frame[0] = (char)depth;
-	rl_thread_set_depth(depth);
-	if (depth >= target)
-		return frame[0];
-	return recurse(depth + 1, target) + frame[0]; /* not a tail call */
-}
 
 static uint64_t deep_done;
 
